@@ -1,0 +1,99 @@
+// A model: the weights of one cell (CfC, wired CfC or LTC) with ncps's optional LSTM memory before
+// it and projection after it, as ncps's CfC / LTC modules. The model is immutable while it runs and
+// shared by every stream; each stream keeps only a ModelState, each thread a ModelWorkspace.
+//
+// Two faces, one kernel:
+//   step:     one stream, one sample:  model.step(x, dt, state, y, ws)  (no heap allocation)
+//   sequence: a batch of sequences with per-sample elapsed times, laid out as torch's
+//             batch_first tensors: model.forward(input (B,T,I), timespans (B,T), ...)
+// Both go through step_batch, so a sequence gives the numbers the step face gives sample by sample.
+#pragma once
+
+#include <Eigen/Core>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include "lfm/cfc_cell.h"
+#include "lfm/lstm_cell.h"
+#include "lfm/ltc_cell.h"
+#include "lfm/model_config.h"
+#include "lfm/safetensors.h"
+#include "lfm/wired_cfc_cell.h"
+
+namespace liquid::lfm {
+
+// Per-stream state: the hidden state h (and the LSTM cell state c with mixed memory).
+struct ModelState {
+  Eigen::VectorXf h, c;
+};
+
+// Per-thread scratch for batches of up to `capacity` columns.
+struct ModelWorkspace {
+  int capacity = 0;
+  CfcWorkspace cfc;
+  WiredCfcWorkspace wired;
+  LtcWorkspace ltc;
+  LstmWorkspace lstm;
+  Eigen::RowVectorXf ts;
+  Eigen::MatrixXf x, h, c, cell_out, y;  // gathered columns for the sequence face
+};
+
+class Model {
+ public:
+  explicit Model(ModelConfig config, uint64_t init_seed = 0);
+
+  // Model files: safetensors with ncps's tensor names and the configuration in __metadata__.
+  static Model load(const std::filesystem::path& path);
+  void save(const std::filesystem::path& path, DType dtype = DType::kF32) const;
+  // Builds a model from a configuration and tensors named as ncps's state_dict (an ncps export):
+  // every parameter must be present with its exact shape; `prefix` is prepended to the names.
+  static Model from_tensors(ModelConfig config, const SafetensorsFile& tensors, const std::string& source,
+                            const std::string& prefix = "");
+  void load_tensors(const SafetensorsFile& tensors, const std::string& source, const std::string& prefix = "");
+  SafetensorsFile to_tensors(DType dtype = DType::kF32) const;
+
+  const ModelConfig& config() const { return config_; }
+  int input_size() const { return config_.input_size; }
+  int state_size() const { return config_.state_size(); }
+  int output_size() const { return config_.output_size(); }
+  int64_t parameter_count() const;   // trainable scalars
+  int64_t state_bytes() const;       // per stream: h (and c), float32
+
+  // Every parameter with its ncps state_dict name ("rnn_cell.ff1.weight", "lstm.input_map.bias",
+  // "fc.weight"); the const overload is for readers (counting, saving).
+  void for_each_parameter(const ParamVisitor& visit);
+  void for_each_parameter(const ParamVisitor& visit) const;
+  void prepare();  // after parameters change
+
+  // --- step face ---
+  ModelState initial_state() const;  // zeros, as ncps
+  ModelWorkspace make_workspace(int capacity = 1) const;
+  // x: input_size floats; y: output_size floats; dt: elapsed seconds since the previous sample.
+  void step(const float* x, double dt, ModelState& state, float* y, ModelWorkspace& ws) const;
+
+  // --- sequence face ---
+  // input (batch, steps, input_size) and timespans (batch, steps), row-major as torch batch_first;
+  // output (batch, steps, output_size); final_h (batch, state_size) and final_c (with mixed memory)
+  // may be empty spans. Initial states are zero.
+  void forward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+               std::span<float> output, std::span<float> final_h = {}, std::span<float> final_c = {}) const;
+
+  // One time step for `b` streams at once: x (input_size x b), h and c (state_size x b) updated,
+  // ts (1 x b) elapsed seconds, y (output_size x b).
+  void step_batch(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eigen::MatrixXf> h,
+                  Eigen::Ref<Eigen::MatrixXf> c, const Eigen::Ref<const Eigen::RowVectorXf>& ts,
+                  Eigen::Ref<Eigen::MatrixXf> y, ModelWorkspace& ws) const;
+
+  const std::variant<CfcCell, WiredCfcCell, LtcCell>& cell() const { return cell_; }
+
+ private:
+  ModelConfig config_;
+  std::variant<CfcCell, WiredCfcCell, LtcCell> cell_;
+  std::optional<LstmCell> lstm_;
+  Eigen::MatrixXf fc_w_, fc_b_;  // projection, when proj_size is set
+};
+
+}  // namespace liquid::lfm
