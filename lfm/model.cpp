@@ -1,6 +1,7 @@
 #include "lfm/model.h"
 
 #include <random>
+#include <set>
 #include <stdexcept>
 
 namespace liquid::lfm {
@@ -74,11 +75,19 @@ int64_t Model::state_bytes() const {
 }
 
 void Model::load_tensors(const SafetensorsFile& tensors, const std::string& source, const std::string& prefix) {
+  // A tensor under the prefix that is no parameter of this model means the file is for another
+  // model (a CfC state given an LTC config): refuse rather than silently ignore weights.
+  std::set<std::string> expected;
+  for_each_parameter([&](const ParamRef& p) { expected.insert(prefix + p.name); });
+  for (const std::string& name : tensors.names())
+    if (name.rfind(prefix, 0) == 0 && !expected.count(name))
+      throw FormatError(source + ": tensor '" + name + "' is not a parameter of this model (" + config_.describe() + ")" +
+                        "; is the file for another model or configuration?");
   for_each_parameter([&](const ParamRef& p) {
     const std::string name = prefix + p.name;
     if (!tensors.contains(name))
       throw FormatError(source + ": tensor '" + name + "' is missing; expected shape " + shape_to_string(p.shape) +
-                        " for a " + config_.describe());
+                        " for this model (" + config_.describe() + ")");
     const std::vector<float> values = tensors.get(name, p.shape).to_float();
     const Eigen::Index rows = p.shape.empty() ? 1 : p.shape[0];
     *p.value = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(

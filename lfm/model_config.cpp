@@ -97,7 +97,11 @@ ModelConfig config_from_json(const nlohmann::json& j, const std::string& source)
   if (model == "CfC") c.cell = CellKind::kCfc;
   else if (model == "LTC") c.cell = CellKind::kLtc;
   else fail(source, "model", "'" + model + "' unknown; expected CfC or LTC");
-  c.input_size = positive_int(j, "input_size", source);
+  // export_ncps.py and the reference cases write input_size; a bare ncps wiring config has input_dim.
+  if (!j.contains("input_size") && j.contains("wiring") && j["wiring"].contains("input_dim"))
+    c.input_size = positive_int(j["wiring"], "input_dim", source);
+  else
+    c.input_size = positive_int(j, "input_size", source);
   c.mixed_memory = get_or<bool>(j, "mixed_memory", false, source);
   if (j.contains("proj_size") && !j["proj_size"].is_null()) c.proj_size = positive_int(j, "proj_size", source);
 

@@ -150,9 +150,14 @@ bool is_count(const json& v) {
 // nlohmann keeps the last of two equal keys silently; a file naming a tensor twice is ambiguous, so
 // the parse callback records the first repeat and the caller rejects the header.
 json parse_header(const std::string& source, std::string_view text) {
+  constexpr int kMaxDepth = 16;
   std::vector<std::set<std::string>> open_objects;
   std::string top_key, duplicate, duplicate_owner;
-  auto callback = [&](int, json::parse_event_t event, json& parsed) {
+  auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
+    // A valid header nests three deep; without a bound, 100 MB of '[' costs minutes and gigabytes.
+    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) && depth >= kMaxDepth) {
+      fail(source, "header nests deeper than ", kMaxDepth, " levels");
+    }
     if (event == json::parse_event_t::object_start) {
       open_objects.emplace_back();
     } else if (event == json::parse_event_t::object_end) {

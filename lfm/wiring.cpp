@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <type_traits>
@@ -16,6 +17,10 @@ namespace liquid::lfm {
 namespace {
 
 using Layers = std::vector<std::vector<int>>;
+// kind_of reads the kind off the variant's index.
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(WiringKind::kNcp),
+                                                        WiringSpec>, NcpParams>);
+static_assert(std::variant_size_v<WiringSpec> == static_cast<std::size_t>(WiringKind::kGiven) + 1);
 constexpr std::array<int, 2> kNcpPolarities = {-1, 1};
 // ncps draws FullyConnected/Random polarities from [-1, 1, 1]: two thirds excitatory.
 constexpr std::array<int, 3> kPlainPolarities = {-1, 1, 1};
@@ -28,11 +33,18 @@ std::vector<int> id_range(int begin, int end) {
   return ids;
 }
 
+constexpr double kNoLimit = std::numeric_limits<double>::infinity();
+
 void require_in_range(std::string_view kind, std::string_view name, double value, double lo,
                       double hi, std::string_view why = {}) {
   if (value >= lo && value <= hi) return;
   std::ostringstream message;
-  message << kind << " wiring: " << name << " is " << value << "; expected " << lo << ".." << hi;
+  message << kind << " wiring: " << name << " is " << value << "; expected ";
+  if (hi == kNoLimit) {
+    message << "at least " << lo;
+  } else {
+    message << lo << ".." << hi;
+  }
   if (!why.empty()) message << " (" << why << ")";
   fail(message.str());
 }
@@ -47,7 +59,7 @@ std::pair<Layers, std::vector<NeuronType>> plain_layout(int units, int output_di
 }
 
 int plain_output_dim(std::string_view kind, int units, std::optional<int> output_dim) {
-  require_in_range(kind, "units", units, 1, 1e9);
+  require_in_range(kind, "units", units, 1, kNoLimit);
   const int outputs = output_dim.value_or(units);
   require_in_range(kind, "output_dim", outputs, 1, units, "at most units");
   return outputs;
@@ -102,16 +114,17 @@ Wiring build_random(const RandomParams& p, int input_dim) {
 }
 
 void validate_ncp(const NcpParams& p) {
-  require_in_range("NCP", "inter_neurons", p.inter_neurons, 1, 1e9);
-  require_in_range("NCP", "command_neurons", p.command_neurons, 1, 1e9);
-  require_in_range("NCP", "motor_neurons", p.motor_neurons, 1, 1e9);
+  require_in_range("NCP", "inter_neurons", p.inter_neurons, 1, kNoLimit);
+  require_in_range("NCP", "command_neurons", p.command_neurons, 1, kNoLimit);
+  require_in_range("NCP", "motor_neurons", p.motor_neurons, 1, kNoLimit);
+  // ncps's three checks, in its order.
+  require_in_range("NCP", "motor_fanin", p.motor_fanin, 0, p.command_neurons,
+                   "at most command_neurons");
   require_in_range("NCP", "sensory_fanout", p.sensory_fanout, 0, p.inter_neurons,
                    "at most inter_neurons");
   require_in_range("NCP", "inter_fanout", p.inter_fanout, 0, p.command_neurons,
                    "at most command_neurons");
-  require_in_range("NCP", "motor_fanin", p.motor_fanin, 0, p.command_neurons,
-                   "at most command_neurons");
-  require_in_range("NCP", "recurrent_command_synapses", p.recurrent_command_synapses, 0, 1e9);
+  require_in_range("NCP", "recurrent_command_synapses", p.recurrent_command_synapses, 0, kNoLimit);
 }
 
 // ncps sizes the fallback wiring of unreached neurons as int(a * b / c) clipped to [1, hi]:
@@ -447,12 +460,12 @@ json matrix_to_json(const AdjacencyMatrix& matrix) {
 
 WiringKind parse_kind(const json& value) {
   // Our snake_case names, and ncps's class names so an ncps config's "class" maps directly.
-  static const std::array<std::pair<std::string_view, WiringKind>, 10> kNames = {{
+  static const std::array<std::pair<std::string_view, WiringKind>, 11> kNames = {{
       {"fully_connected", WiringKind::kFullyConnected}, {"FullyConnected", WiringKind::kFullyConnected},
       {"random", WiringKind::kRandom}, {"Random", WiringKind::kRandom},
       {"ncp", WiringKind::kNcp}, {"NCP", WiringKind::kNcp},
       {"auto_ncp", WiringKind::kAutoNcp}, {"AutoNCP", WiringKind::kAutoNcp},
-      {"given", WiringKind::kGiven}, {"Wiring", WiringKind::kGiven},
+      {"given", WiringKind::kGiven}, {"Given", WiringKind::kGiven}, {"Wiring", WiringKind::kGiven},
   }};
   if (value.is_string()) {
     for (const auto& [name, kind] : kNames) {

@@ -69,8 +69,8 @@ inline void check_times(std::span<const double> times) {
     if (!(std::isfinite(gap) && gap > 0.0)) {
       throw std::invalid_argument(
           "liquid::ode::integrate_times: times must be finite and strictly increasing; times[" +
-          std::to_string(i) + "] = " + format_seconds(times[i]) + " after times[" +
-          std::to_string(i - 1) + "] = " + format_seconds(times[i - 1]));
+          std::to_string(i) + "] = " + format_number(times[i]) + " after times[" +
+          std::to_string(i - 1) + "] = " + format_number(times[i - 1]));
     }
   }
 }
@@ -87,14 +87,14 @@ void adaptive_span(Stepper& stepper, const Sys& system, State& x, double t_begin
     const bool last = h >= remaining;
     double h_try = last ? remaining : h;
     if (!(h_try >= kMinAdaptiveStep && t + h_try > t)) {
-      throw std::runtime_error("liquid::ode: adaptive step size underflow (" + format_seconds(h_try) +
-                               " s at t = " + format_seconds(t) +
+      throw std::runtime_error("liquid::ode: adaptive step size underflow (" + format_number(h_try) +
+                               " s at t = " + format_number(t) +
                                " s): state not finite or tolerance below the scalar's precision");
     }
     if (++attempts > stepper.max_steps()) {
       throw std::runtime_error("liquid::ode: more than " + std::to_string(stepper.max_steps()) +
-                               " adaptive steps in the gap ending at " + format_seconds(t_end) +
-                               " s (stopped at t = " + format_seconds(t) + " s)");
+                               " adaptive steps in the gap ending at " + format_number(t_end) +
+                               " s (stopped at t = " + format_number(t) + " s)");
     }
     if (stepper.try_step(system, x, t, h_try)) {
       ++result.steps;
@@ -143,7 +143,7 @@ AdaptiveResult integrate_adaptive(Stepper& stepper, const Sys& system, State& x,
   detail::check_gap(dt, "integrate_adaptive");
   if (!(std::isfinite(initial_step) && initial_step >= 0.0)) {
     throw std::invalid_argument("liquid::ode::integrate_adaptive: initial_step must be finite and >= 0 s; got " +
-                                detail::format_seconds(initial_step));
+                                detail::format_number(initial_step));
   }
   const double estimate = stepper.restart(system, x, t0);
   double h = std::min(initial_step > 0.0 ? initial_step : estimate, dt);

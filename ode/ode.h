@@ -21,14 +21,12 @@
 //   // Now x = exp(-3.02 / 0.5) and result.steps says how many steps it took.
 //
 // The pieces (odeint's separation of system, stepper and loop):
-//   ode/system.h                 System / ConductanceSystem concepts, ConductanceRhs adapter
-//   ode/stepper_category.h       FixedStepTag, ConductanceFusedTag, AdaptiveTag
-//   ode/steppers/euler.h         Euler, order 1
-//   ode/steppers/rk4.h           Rk4, order 4
-//   ode/steppers/fused_semi_implicit.h   ncps's LTC fused step, order 1, stable for any step
-//   ode/steppers/dopri5.h        Dopri5: odeint's Dormand-Prince 5(4) with step-size control
-//   ode/integrate.h              integrate_n_steps, integrate_adaptive(_dopri5), integrate_gap,
-//                                integrate_times
+// - ode/system.h: System and ConductanceSystem concepts, the ConductanceRhs adapter.
+// - ode/stepper_category.h: FixedStepTag, ConductanceFusedTag, AdaptiveTag.
+// - ode/steppers/euler.h (order 1), rk4.h (order 4), fused_semi_implicit.h (ncps's LTC step,
+//   order 1, stable for any step), dopri5.h (odeint's Dormand-Prince 5(4), step-size control).
+// - ode/integrate.h: integrate_n_steps, integrate_adaptive, integrate_adaptive_dopri5,
+//   integrate_gap, integrate_times.
 #pragma once
 
 #include "ode/integrate.h"

@@ -1,20 +1,19 @@
 // Argument checks shared by the integrate functions. Internal: include ode/ode.h instead.
 #pragma once
 
+#include <charconv>
 #include <cmath>
 #include <cstddef>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
 namespace liquid::ode::detail {
 
 // Shortest round-trip text for a double, so a message shows 1e-09 or nan rather than 0.000000.
-inline std::string format_seconds(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
+inline std::string format_number(double value) {
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof(text), value).ptr;
+  return std::string(text, end);
 }
 
 // A gap of 0 s would silently skip the update and a negative or non-finite one would integrate
@@ -22,14 +21,14 @@ inline std::string format_seconds(double value) {
 inline void check_gap(double dt, const char* function) {
   if (!(std::isfinite(dt) && dt > 0.0)) {
     throw std::invalid_argument(std::string("liquid::ode::") + function +
-                                ": gap dt must be finite and > 0 s; got " + format_seconds(dt));
+                                ": gap dt must be finite and > 0 s; got " + format_number(dt));
   }
 }
 
 inline void check_start_time(double t0, const char* function) {
   if (!std::isfinite(t0)) {
     throw std::invalid_argument(std::string("liquid::ode::") + function +
-                                ": start time t0 must be finite; got " + format_seconds(t0));
+                                ": start time t0 must be finite; got " + format_number(t0));
   }
 }
 

@@ -71,7 +71,7 @@ inline void check_tolerances(const Tolerances& tol) {
                   tol.rel >= 0.0 && tol.abs + tol.rel > 0.0;
   if (!ok) {
     throw std::invalid_argument("liquid::ode::Dopri5: tolerances must be finite, >= 0 and not both 0; got abs " +
-                                format_seconds(tol.abs) + ", rel " + format_seconds(tol.rel));
+                                format_number(tol.abs) + ", rel " + format_number(tol.rel));
   }
 }
 

@@ -204,6 +204,10 @@ TEST(NcpWiring, RejectsFanoutsLargerThanTheirTargetLayerNamingTheParameter) {
   p = reference_ncp();
   p.inter_fanout = 9;
   EXPECT_NE(error_of([&] { build_wiring(p, 4); }).find("inter_fanout is 9"), std::string::npos);
+  p = reference_ncp();
+  p.inter_neurons = 0;
+  p.sensory_fanout = 0;
+  EXPECT_EQ(error_of([&] { build_wiring(p, 4); }), "NCP wiring: inter_neurons is 0; expected at least 1");
 }
 
 TEST(AutoNcpWiring, RejectsTooManyOutputsAndSparsityOutsideNcpsRange) {

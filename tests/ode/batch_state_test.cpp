@@ -30,13 +30,6 @@ struct BatchConductance {
   }
 };
 
-template <class Stepper, class BatchSys, class ColumnSys, class Batch>
-void expect_columns_match(const BatchSys& batch_system, const ColumnSys& column_system,
-                          const Batch& x0, std::size_t substeps) {
-  using Column = typename Stepper::StateType;
-  (void)sizeof(Column);
-}
-
 TEST(BatchState, EveryStepperTreatsMatrixColumnsAsIndependentSamples) {
   using Scalar = float;
   BatchConductance<MatrixXf> batch{.a = Eigen::ArrayXf::LinSpaced(3, -1.0f, 1.0f),

@@ -1,0 +1,25 @@
+// liquid: liquid neural networks on irregular streams. Subcommands live one per file (cmd_*.cpp).
+#include <cstdio>
+#include <exception>
+#include <vector>
+
+#include "apps/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"liquid: liquid time-constant and closed-form continuous-time networks on irregular streams"};
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, liquid::apps::Command>> commands;
+  for (auto add : {liquid::apps::add_info_command, liquid::apps::add_run_command, liquid::apps::add_import_command}) {
+    auto command = add(app);
+    commands.emplace_back(app.get_subcommands({}).back(), command);
+  }
+  CLI11_PARSE(app, argc, argv);
+  try {
+    for (auto& [sub, run] : commands)
+      if (sub->parsed()) return run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "liquid: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
