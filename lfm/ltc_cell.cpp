@@ -4,6 +4,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "lfm/fast_sigmoid.h"
 #include "lfm/ltc_system.h"
 
 namespace liquid::lfm {
@@ -37,6 +38,28 @@ namespace {
 // torch.nn.Softplus (beta 1, threshold 20): linear above 20 where log1p(exp(x)) == x in float.
 Eigen::ArrayXXf softplus(const Eigen::ArrayXXf& x) {
   return x.unaryExpr([](float v) { return v > 20.0f ? v : std::log1p(std::exp(v)); });
+}
+
+}  // namespace
+
+namespace {
+
+using Packet = Eigen::internal::packet_traits<float>::type;
+constexpr int kLanes = Eigen::internal::packet_traits<float>::size;
+
+// The synapses of one presynaptic value `pre` onto postsynaptic neurons [0, n), n a multiple of
+// kLanes: s = sigmoid(sigma pre + neg_sigma_mu); numerator += w_erev s; denominator += w s.
+// One pass, whole packets: absent synapses have w = 0 and add exactly nothing.
+void accumulate_synapses(const float* sigma, const float* neg_sigma_mu, const float* w_erev, const float* w,
+                         float pre, int n, float* numerator, float* denominator) noexcept {
+  using namespace Eigen::internal;
+  const Packet pre_p = pset1<Packet>(pre);
+  const FastSigmoidOp sigmoid;
+  for (int j = 0; j < n; j += kLanes) {
+    const Packet s = sigmoid.packetOp(pmadd(ploadu<Packet>(sigma + j), pre_p, ploadu<Packet>(neg_sigma_mu + j)));
+    pstoreu(numerator + j, pmadd(ploadu<Packet>(w_erev + j), s, ploadu<Packet>(numerator + j)));
+    pstoreu(denominator + j, pmadd(ploadu<Packet>(w + j), s, ploadu<Packet>(denominator + j)));
+  }
 }
 
 }  // namespace
@@ -103,29 +126,39 @@ void LtcCell::prepare() {
   auto positive = [&](const Eigen::MatrixXf& p) -> Eigen::ArrayXXf {
     return config_.implicit_param_constraints ? softplus(p.array()) : Eigen::ArrayXXf(p.array());
   };
-  w_t_ = (positive(w_) * sparsity_mask_.array()).transpose();
-  w_erev_t_ = w_t_ * erev_.array().transpose();
-  sigma_t_ = sigma_.array().transpose();
-  mu_t_ = mu_.array().transpose();
-  sensory_w_t_ = (positive(sensory_w_) * sensory_sparsity_mask_.array()).transpose();
-  sensory_w_erev_t_ = sensory_w_t_ * sensory_erev_.array().transpose();
-  sensory_sigma_t_ = sensory_sigma_.array().transpose();
-  sensory_mu_t_ = sensory_mu_.array().transpose();
+  // Transposed to (postsynaptic x presynaptic) and padded with zero rows to whole packets.
+  const int u = config_.units, padded = padded_units();
+  auto transposed = [&](const Eigen::ArrayXXf& a) {
+    Eigen::ArrayXXf t = Eigen::ArrayXXf::Zero(padded, a.rows());
+    t.topRows(u) = a.transpose();
+    return t;
+  };
+  w_t_ = transposed(positive(w_) * sparsity_mask_.array());
+  w_erev_t_ = transposed(positive(w_) * sparsity_mask_.array() * erev_.array());
+  sigma_t_ = transposed(sigma_.array());
+  neg_sigma_mu_t_ = transposed(-(sigma_.array() * mu_.array()));
+  sensory_w_t_ = transposed(positive(sensory_w_) * sensory_sparsity_mask_.array());
+  sensory_w_erev_t_ = transposed(positive(sensory_w_) * sensory_sparsity_mask_.array() * sensory_erev_.array());
+  sensory_sigma_t_ = transposed(sensory_sigma_.array());
+  sensory_neg_sigma_mu_t_ = transposed(-(sensory_sigma_.array() * sensory_mu_.array()));
   gleak_pos_ = positive(gleak_).col(0);
   gleak_vleak_ = gleak_pos_ * vleak_.array().col(0);
   cm_pos_ = positive(cm_).col(0);
 
   // A presynaptic neuron's synapses usually reach a contiguous run of neurons (NCP layers are
-  // contiguous id ranges), so each source only evaluates the span between its first and last target.
+  // contiguous id ranges), so each source evaluates only the whole packets covering that run.
   spans_.clear();
-  for (int i = 0; i < config_.units; ++i) {
+  for (int i = 0; i < u; ++i) {
     int lo = -1, hi = -1;
-    for (int j = 0; j < config_.units; ++j)
+    for (int j = 0; j < u; ++j)
       if (w_t_(j, i) != 0.0f) {
         if (lo < 0) lo = j;
         hi = j;
       }
-    if (lo >= 0) spans_.push_back({i, lo, hi - lo + 1});
+    if (lo < 0) continue;
+    const int first = lo / kLanes * kLanes;
+    const int end = (hi / kLanes + 1) * kLanes;
+    spans_.push_back({i, first, end - first});
   }
 }
 
@@ -164,11 +197,13 @@ int LtcCell::sensory_synapse_count() const { return static_cast<int>(sensory_spa
 void LtcCell::resize_workspace(LtcWorkspace& ws) const {
   const int u = config_.units;
   ws.mapped_input.resize(config_.input_size);
-  ws.activation.resize(std::max(u, config_.input_size));
-  for (Eigen::VectorXf* v : {&ws.sensory_numerator, &ws.sensory_denominator, &ws.v, &ws.numerator,
-                             &ws.denominator, &ws.cm_over_h, &ws.derivative})
-    v->resize(u);
+  for (Eigen::VectorXf* v : {&ws.v, &ws.numerator, &ws.denominator, &ws.cm_over_h, &ws.derivative}) v->resize(u);
+  for (Eigen::VectorXf* v : {&ws.sensory_numerator, &ws.sensory_denominator, &ws.padded_numerator, &ws.padded_denominator})
+    v->resize(padded_units());
 }
+
+
+int LtcCell::padded_units() const { return (config_.units + kLanes - 1) / kLanes * kLanes; }
 
 void LtcCell::set_input(const Eigen::Ref<const Eigen::VectorXf>& x, LtcWorkspace& ws) const noexcept {
   auto& in = ws.mapped_input;
@@ -177,29 +212,28 @@ void LtcCell::set_input(const Eigen::Ref<const Eigen::VectorXf>& x, LtcWorkspace
   if (config_.input_mapping == Mapping::kAffine) in.array() += input_b_.col(0).array();
 
   // Sensory synapses depend on the input only: computed once per sample, not once per unfold.
-  ws.sensory_numerator.array() = gleak_vleak_;
-  ws.sensory_denominator.array() = gleak_pos_;
-  const int u = config_.units;
-  auto s = ws.activation.head(u).array();
-  for (int k = 0; k < config_.input_size; ++k) {
-    s = (sensory_sigma_t_.col(k) * (in(k) - sensory_mu_t_.col(k))).logistic();
-    ws.sensory_numerator.array() += sensory_w_erev_t_.col(k) * s;
-    ws.sensory_denominator.array() += sensory_w_t_.col(k) * s;
-  }
+  const int padded = padded_units();
+  ws.sensory_numerator.head(config_.units) = gleak_vleak_.matrix();
+  ws.sensory_denominator.head(config_.units) = gleak_pos_.matrix();
+  ws.sensory_numerator.tail(padded - config_.units).setZero();
+  ws.sensory_denominator.tail(padded - config_.units).setZero();
+  for (int k = 0; k < config_.input_size; ++k)
+    accumulate_synapses(&sensory_sigma_t_(0, k), &sensory_neg_sigma_mu_t_(0, k), &sensory_w_erev_t_(0, k),
+                        &sensory_w_t_(0, k), in(k), padded, ws.sensory_numerator.data(), ws.sensory_denominator.data());
 }
 
 void LtcCell::conductances(const Eigen::VectorXf& v, Eigen::VectorXf& numerator, Eigen::VectorXf& denominator,
                            LtcWorkspace& ws) const noexcept {
   // numerator = gleak vleak + sum_i w_i s_i erev_i,  denominator = gleak + sum_i w_i s_i
-  numerator = ws.sensory_numerator;
-  denominator = ws.sensory_denominator;
+  ws.padded_numerator = ws.sensory_numerator;
+  ws.padded_denominator = ws.sensory_denominator;
   for (const SourceSpan& span : spans_) {
-    const int i = span.source;
-    auto s = ws.activation.segment(span.first, span.count).array();
-    s = (sigma_t_.col(i).segment(span.first, span.count) * (v(i) - mu_t_.col(i).segment(span.first, span.count))).logistic();
-    numerator.segment(span.first, span.count).array() += w_erev_t_.col(i).segment(span.first, span.count) * s;
-    denominator.segment(span.first, span.count).array() += w_t_.col(i).segment(span.first, span.count) * s;
+    const int i = span.source, f = span.first;
+    accumulate_synapses(&sigma_t_(f, i), &neg_sigma_mu_t_(f, i), &w_erev_t_(f, i), &w_t_(f, i), v(i), span.count,
+                        ws.padded_numerator.data() + f, ws.padded_denominator.data() + f);
   }
+  numerator = ws.padded_numerator.head(config_.units);
+  denominator = ws.padded_denominator.head(config_.units);
 }
 
 void LtcCell::forward(const Eigen::Ref<const Eigen::VectorXf>& x, Eigen::Ref<Eigen::VectorXf> v, double dt,

@@ -43,8 +43,9 @@ struct LtcConfig {
 
 // Per-sample scratch, sized once; forward() allocates nothing in the fused solver.
 struct LtcWorkspace {
-  Eigen::VectorXf mapped_input, sensory_numerator, sensory_denominator, activation;
+  Eigen::VectorXf mapped_input, sensory_numerator, sensory_denominator;  // sensory: padded
   Eigen::VectorXf v, numerator, denominator, cm_over_h, derivative;
+  Eigen::VectorXf padded_numerator, padded_denominator;  // rounded up to whole SIMD packets
 };
 
 class LtcCell {
@@ -86,8 +87,9 @@ class LtcCell {
 
   // Derived by prepare(). Transposed to (dest x src) so one presynaptic neuron's synapses are a
   // contiguous column that vectorises over the postsynaptic neurons.
-  Eigen::ArrayXXf w_t_, w_erev_t_, sigma_t_, mu_t_;
-  Eigen::ArrayXXf sensory_w_t_, sensory_w_erev_t_, sensory_sigma_t_, sensory_mu_t_;
+  Eigen::ArrayXXf w_t_, w_erev_t_, sigma_t_, neg_sigma_mu_t_;
+  Eigen::ArrayXXf sensory_w_t_, sensory_w_erev_t_, sensory_sigma_t_, sensory_neg_sigma_mu_t_;
+  int padded_units() const;
   Eigen::ArrayXf gleak_pos_, gleak_vleak_, cm_pos_;
   struct SourceSpan {
     int source, first, count;  // synapses of `source` reach neurons [first, first + count)

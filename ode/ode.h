@@ -24,9 +24,9 @@
 // - ode/system.h: System and ConductanceSystem concepts, the ConductanceRhs adapter.
 // - ode/stepper_category.h: FixedStepTag, ConductanceFusedTag, AdaptiveTag.
 // - ode/steppers/euler.h (order 1), rk4.h (order 4), fused_semi_implicit.h (ncps's LTC step,
-//   order 1, stable for any step), dopri5.h (odeint's Dormand-Prince 5(4), step-size control).
+//  order 1, stable for any step), dopri5.h (odeint's Dormand-Prince 5(4), step-size control).
 // - ode/integrate.h: integrate_n_steps, integrate_adaptive, integrate_adaptive_dopri5,
-//   integrate_gap, integrate_times.
+//  integrate_gap, integrate_times.
 #pragma once
 
 #include "ode/integrate.h"

