@@ -42,14 +42,14 @@ void step_latency(benchmark::State& st, const BenchModel& bm) {
   st.counters["ncps_us"] = bm.ncps_step_us;
 }
 
-void sequence_forward(benchmark::State& st, const BenchModel& bm) {
+void sequence_forward(benchmark::State& st, const BenchModel& bm, int threads) {
   const Model model(bm.config, 42);
   constexpr int kBatch = 32, kSteps = 128;
   const auto x = random_values(size_t(kBatch) * kSteps * model.input_size(), 3, -1.0f, 1.0f);
   const auto dt = random_values(size_t(kBatch) * kSteps, 4, 0.05f, 2.5f);
   std::vector<float> y(size_t(kBatch) * kSteps * model.output_size());
   for (auto _ : st) {
-    model.forward(x, dt, kBatch, kSteps, y);
+    model.forward(x, dt, kBatch, kSteps, y, {}, {}, threads);
     benchmark::DoNotOptimize(y.data());
   }
   st.counters["GFLOP/s"] = benchmark::Counter(bm.flops_per_step * kBatch * kSteps * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
@@ -59,8 +59,11 @@ void sequence_forward(benchmark::State& st, const BenchModel& bm) {
 const bool kRegistered = [] {
   for (const BenchModel& bm : liquid::bench::bench_models()) {
     benchmark::RegisterBenchmark(("step/" + bm.name).c_str(), step_latency, bm)->Unit(benchmark::kMicrosecond);
-    benchmark::RegisterBenchmark(("sequence_b32_t128/" + bm.name).c_str(), sequence_forward, bm)
-        ->Unit(benchmark::kMillisecond);
+    for (int threads : {1, 2})
+      benchmark::RegisterBenchmark(("sequence_b32_t128/" + bm.name + "/threads:" + std::to_string(threads)).c_str(),
+                                   sequence_forward, bm, threads)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
   }
   return true;
 }();

@@ -197,7 +197,9 @@ int LtcCell::sensory_synapse_count() const { return static_cast<int>(sensory_spa
 void LtcCell::resize_workspace(LtcWorkspace& ws) const {
   const int u = config_.units;
   ws.mapped_input.resize(config_.input_size);
-  for (Eigen::VectorXf* v : {&ws.v, &ws.numerator, &ws.denominator, &ws.cm_over_h, &ws.derivative}) v->resize(u);
+  for (Eigen::VectorXf* v : {&ws.v, &ws.numerator, &ws.denominator}) v->resize(u);
+  ws.fused = ode::FusedSemiImplicit<Eigen::VectorXf>(ws.v, config_.epsilon);
+  ws.dopri5 = ode::Dopri5<Eigen::VectorXf>(ws.v, {config_.abs_tol, config_.rel_tol});
   for (Eigen::VectorXf* v : {&ws.sensory_numerator, &ws.sensory_denominator, &ws.padded_numerator, &ws.padded_denominator})
     v->resize(padded_units());
 }
@@ -238,14 +240,17 @@ void LtcCell::conductances(const Eigen::VectorXf& v, Eigen::VectorXf& numerator,
 
 void LtcCell::forward(const Eigen::Ref<const Eigen::VectorXf>& x, Eigen::Ref<Eigen::VectorXf> v, double dt,
                       Eigen::Ref<Eigen::VectorXf> y, LtcWorkspace& ws) const {
-  set_input(x, ws);
-  ws.v = v;
-  LtcSystem system(*this, ws);
-  if (config_.solver == LtcSolver::kFused)
-    system.integrate_fused(ws.v, dt, config_.ode_unfolds, config_.epsilon);
-  else
-    system.integrate_dopri5(ws.v, dt, config_.abs_tol, config_.rel_tol);
-  v = ws.v;
+  // A zero gap leaves the state where it is (the limit of both solvers as dt -> 0).
+  if (dt > 0.0) {
+    set_input(x, ws);
+    ws.v = v;
+    const LtcSystem system(*this, ws);
+    if (config_.solver == LtcSolver::kFused)
+      ode::integrate_n_steps(ws.fused, system, ws.v, 0.0, dt, config_.ode_unfolds);
+    else
+      ode::integrate_adaptive(ws.dopri5, system, ws.v, 0.0, dt);
+    v = ws.v;
+  }
 
   const int m = config_.motor_size;
   y = v.head(m);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lfm/parameter.h"
+#include "ode/ode.h"
 
 namespace liquid::lfm {
 
@@ -41,10 +42,12 @@ struct LtcConfig {
   double abs_tol = 1e-6, rel_tol = 1e-4;  // Dormand-Prince tolerances (kDopri5 only)
 };
 
-// Per-sample scratch, sized once; forward() allocates nothing in the fused solver.
+// Per-sample scratch with the steppers' own buffers, sized once: forward() allocates nothing.
 struct LtcWorkspace {
   Eigen::VectorXf mapped_input, sensory_numerator, sensory_denominator;  // sensory: padded
-  Eigen::VectorXf v, numerator, denominator, cm_over_h, derivative;
+  Eigen::VectorXf v, numerator, denominator;
+  ode::FusedSemiImplicit<Eigen::VectorXf> fused;
+  ode::Dopri5<Eigen::VectorXf> dopri5;
   Eigen::VectorXf padded_numerator, padded_denominator;  // rounded up to whole SIMD packets
 };
 

@@ -1,6 +1,8 @@
 #include "lfm/model.h"
 
+#include <algorithm>
 #include <random>
+#include <thread>
 #include <set>
 #include <stdexcept>
 
@@ -193,7 +195,8 @@ void Model::step(const float* x, double dt, ModelState& state, float* y, ModelWo
 }
 
 void Model::forward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
-                    std::span<float> output, std::span<float> final_h, std::span<float> final_c) const {
+                    std::span<float> output, std::span<float> final_h, std::span<float> final_c,
+                    int threads) const {
   const int n_in = input_size(), n_out = output_size(), n_state = state_size();
   auto check = [&](std::span<const float> s, size_t expected, const char* what) {
     if (s.size() != expected)
@@ -206,20 +209,41 @@ void Model::forward(std::span<const float> input, std::span<const float> timespa
   if (!final_h.empty()) check(final_h, size_t(batch) * n_state, "final_h (batch, state_size)");
   if (!final_c.empty()) check(final_c, size_t(batch) * n_state, "final_c (batch, state_size)");
 
-  ModelWorkspace ws = make_workspace(batch);
-  ws.h.setZero();
-  ws.c.setZero();
-  using Strided = Eigen::Map<const Eigen::MatrixXf, 0, Eigen::OuterStride<>>;
-  using StridedOut = Eigen::Map<Eigen::MatrixXf, 0, Eigen::OuterStride<>>;
-  for (int t = 0; t < steps; ++t) {
-    // Column b of step t is input[b, t, :]: consecutive columns are `steps * n_in` floats apart.
-    Strided x_t(input.data() + size_t(t) * n_in, n_in, batch, Eigen::OuterStride<>(steps * n_in));
-    StridedOut y_t(output.data() + size_t(t) * n_out, n_out, batch, Eigen::OuterStride<>(steps * n_out));
-    for (int b = 0; b < batch; ++b) ws.ts(b) = timespans[size_t(b) * steps + t];
-    step_batch(x_t, ws.h, ws.c, ws.ts, y_t, ws);
+  // Sequences are independent, so the batch splits into one contiguous block of samples per thread,
+  // each running every step with its own workspace: no synchronisation between steps.
+  const int n_threads = std::clamp(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()), 1,
+                                   std::max(batch, 1));
+  auto run_block = [&](int first, int count) {
+    ModelWorkspace ws = make_workspace(count);
+    ws.h.setZero();
+    ws.c.setZero();
+    using Strided = Eigen::Map<const Eigen::MatrixXf, 0, Eigen::OuterStride<>>;
+    using StridedOut = Eigen::Map<Eigen::MatrixXf, 0, Eigen::OuterStride<>>;
+    const float* in0 = input.data() + size_t(first) * steps * n_in;
+    float* out0 = output.data() + size_t(first) * steps * n_out;
+    for (int t = 0; t < steps; ++t) {
+      // Column b of step t is input[b, t, :]: consecutive columns are `steps * n_in` floats apart.
+      Strided x_t(in0 + size_t(t) * n_in, n_in, count, Eigen::OuterStride<>(steps * n_in));
+      StridedOut y_t(out0 + size_t(t) * n_out, n_out, count, Eigen::OuterStride<>(steps * n_out));
+      for (int b = 0; b < count; ++b) ws.ts(b) = timespans[size_t(first + b) * steps + t];
+      step_batch(x_t, ws.h, ws.c, ws.ts, y_t, ws);
+    }
+    if (!final_h.empty()) Eigen::Map<Eigen::MatrixXf>(final_h.data() + size_t(first) * n_state, n_state, count) = ws.h;
+    if (!final_c.empty() && config_.mixed_memory)
+      Eigen::Map<Eigen::MatrixXf>(final_c.data() + size_t(first) * n_state, n_state, count) = ws.c;
+  };
+  std::vector<std::thread> workers;
+  const int per_thread = batch / n_threads, extra = batch % n_threads;
+  int first = 0;
+  for (int k = 0; k < n_threads; ++k) {
+    const int count = per_thread + (k < extra ? 1 : 0);
+    if (k + 1 < n_threads)
+      workers.emplace_back(run_block, first, count);
+    else
+      run_block(first, count);
+    first += count;
   }
-  if (!final_h.empty()) Eigen::Map<Eigen::MatrixXf>(final_h.data(), n_state, batch) = ws.h;
-  if (!final_c.empty() && config_.mixed_memory) Eigen::Map<Eigen::MatrixXf>(final_c.data(), n_state, batch) = ws.c;
+  for (auto& w : workers) w.join();
 }
 
 }  // namespace liquid::lfm

@@ -77,9 +77,11 @@ class Model {
   // --- sequence face ---
   // input (batch, steps, input_size) and timespans (batch, steps), row-major as torch batch_first;
   // output (batch, steps, output_size); final_h (batch, state_size) and final_c (with mixed memory)
-  // may be empty spans. Initial states are zero.
+  // may be empty spans. Initial states are zero. The batch is split over `threads` threads (0: one
+  // per core); every sample gets the same numbers whatever the split.
   void forward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
-               std::span<float> output, std::span<float> final_h = {}, std::span<float> final_c = {}) const;
+               std::span<float> output, std::span<float> final_h = {}, std::span<float> final_c = {},
+               int threads = 0) const;
 
   // One time step for `b` streams at once: x (input_size x b), h and c (state_size x b) updated,
   // ts (1 x b) elapsed seconds, y (output_size x b).

@@ -39,12 +39,6 @@ std::string format_shape(const Shape& shape) {
   return s + "]";
 }
 
-// Error messages quote the offending JSON, cut short: a hostile header can be 100 MB.
-std::string quote_json(const json& value) {
-  std::string s = value.dump();
-  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
-}
-
 // Explicit byte order, so the files mean the same on any host.
 std::uint64_t load_le(const std::byte* p, int n) {
   std::uint64_t v = 0;
@@ -143,57 +137,182 @@ bool byte_count(const Shape& shape, DType dtype, std::uint64_t& bytes) {
   return true;
 }
 
-bool is_count(const json& v) {
-  return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
-}
+// One tensor's header entry as written, before it is checked against the data section.
+struct Entry {
+  DType dtype = DType::kF32;
+  Shape shape;
+  std::vector<std::uint64_t> offsets;
+  std::set<std::string> fields;  // seen so far, to reject repeats
+};
 
-// nlohmann keeps the last of two equal keys silently; a file naming a tensor twice is ambiguous, so
-// the parse callback records the first repeat and the caller rejects the header.
-json parse_header(const std::string& source, std::string_view text) {
-  constexpr int kMaxDepth = 16;
-  std::vector<std::set<std::string>> open_objects;
-  std::string top_key, duplicate, duplicate_owner;
-  auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
-    // A valid header nests three deep; without a bound, 100 MB of '[' costs minutes and gigabytes.
-    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) && depth >= kMaxDepth) {
-      fail(source, "header nests deeper than ", kMaxDepth, " levels");
-    }
-    if (event == json::parse_event_t::object_start) {
-      open_objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      open_objects.pop_back();
-    } else if (event == json::parse_event_t::key) {
-      const auto& key = parsed.get_ref<const std::string&>();
-      if (!open_objects.back().insert(key).second && duplicate.empty()) {
-        duplicate = key;
-        duplicate_owner = open_objects.size() == 1 ? "" : top_key;
-      }
-      if (open_objects.size() == 1) top_key = key;
-    }
-    return true;
+// Reads the header as a stream of JSON events instead of building a DOM: a DOM of a hostile 100 MB
+// header of "0,0,0,..." takes ~2 GB and half a minute, while this keeps only what a header holds
+// (names, shapes, offsets, metadata) and rejects a structural mistake at the token that makes it.
+// Repeated keys are errors, where a DOM would silently keep the last one.
+class HeaderReader {
+ public:
+  explicit HeaderReader(const std::string& source) : source_(source) {}
+  std::map<std::string, Entry>& entries() { return entries_; }
+  std::map<std::string, std::string>& metadata() { return metadata_; }
+
+  // nlohmann's SAX interface.
+  bool null() { return on_value({Kind::kOther, "null"}); }
+  bool boolean(bool b) { return on_value({Kind::kOther, b ? "true" : "false"}); }
+  bool number_integer(std::int64_t v) {
+    return v >= 0 ? number_unsigned(std::uint64_t(v)) : on_value({Kind::kOther, std::to_string(v)});
+  }
+  bool number_unsigned(std::uint64_t v) { return on_value({Kind::kCount, {}, v}); }
+  bool number_float(double, const std::string& text) { return on_value({Kind::kOther, text}); }
+  bool string(std::string& s) { return on_value({Kind::kString, {}, 0, &s}); }
+  bool binary(json::binary_t&) { return on_value({Kind::kOther, "binary"}); }  // never produced by JSON text
+  bool start_object(std::size_t) { return on_value({Kind::kObject}); }
+  bool start_array(std::size_t) { return on_value({Kind::kArray}); }
+  bool end_object() { return on_close(); }
+  bool end_array() { return on_close(); }
+  bool key(std::string& k);
+  bool parse_error(std::size_t, const std::string&, const json::exception& e) {
+    fail(source_, "header is not valid JSON: ", e.what());
+  }
+
+ private:
+  enum class State { kStart, kTop, kMetadata, kEntry, kShape, kOffsets, kSkip, kDone };
+  enum class Kind { kCount, kString, kOther, kObject, kArray };
+  struct Value {
+    Kind kind;
+    std::string text{};  // how a kOther value is shown in messages
+    std::uint64_t count = 0;
+    std::string* string = nullptr;
   };
-  json header;
-  try {
-    header = json::parse(text.begin(), text.end(), callback);
-  } catch (const json::exception& e) {
-    fail(source, "header is not valid JSON: ", e.what());
+  static constexpr int kMaxSkipDepth = 16;
+
+  static std::string shown(const Value& v) {
+    switch (v.kind) {
+      case Kind::kCount: return std::to_string(v.count);
+      case Kind::kString: return v.string->size() > 40 ? '"' + v.string->substr(0, 37) + "...\"" : '"' + *v.string + '"';
+      case Kind::kObject: return "an object";
+      case Kind::kArray: return "an array";
+      case Kind::kOther: break;
+    }
+    return v.text;
   }
-  if (!header.is_object()) fail(source, "header must be a JSON object, got ", header.type_name());
-  if (!duplicate.empty()) {
-    if (duplicate_owner.empty()) fail(source, "tensor name '", duplicate, "' appears twice in the header");
-    fail(source, "key '", duplicate, "' appears twice in the header entry '", duplicate_owner, "'");
+  std::string where() const { return cat("tensor '", name_, "'"); }
+  bool on_value(const Value& v);
+  bool on_entry_value(const Value& v);
+  bool on_close();
+
+  const std::string& source_;
+  State state_ = State::kStart;
+  std::string name_, key_;  // the current tensor (or __metadata__) and the current key inside it
+  int skip_depth_ = 0;
+  bool have_metadata_ = false;
+  std::map<std::string, Entry> entries_;
+  std::map<std::string, std::string> metadata_;
+};
+
+bool HeaderReader::key(std::string& k) {
+  if (state_ == State::kTop) {
+    if (k == "__metadata__" ? have_metadata_ : entries_.count(k) != 0) fail(source_, "'", k, "' appears twice in the header");
+    name_ = k;
+  } else if (state_ == State::kMetadata) {
+    if (metadata_.count(k)) fail(source_, "__metadata__ key '", k, "' appears twice");
+    key_ = k;
+  } else if (state_ == State::kEntry) {
+    if (!entries_[name_].fields.insert(k).second) fail(source_, where(), ": key '", k, "' appears twice");
+    key_ = k;
   }
-  return header;
+  return true;
 }
 
-std::map<std::string, std::string> parse_metadata(const std::string& source, const json& value) {
-  if (!value.is_object()) fail(source, "__metadata__ must be an object of strings, got ", quote_json(value));
-  std::map<std::string, std::string> metadata;
-  for (const auto& [key, v] : value.items()) {
-    if (!v.is_string()) fail(source, "__metadata__ '", key, "' must be a string, got ", quote_json(v));
-    metadata[key] = v.get<std::string>();
+bool HeaderReader::on_value(const Value& v) {
+  const bool opens = v.kind == Kind::kObject || v.kind == Kind::kArray;
+  switch (state_) {
+    case State::kStart:
+      if (v.kind != Kind::kObject) fail(source_, "header must be a JSON object, got ", shown(v));
+      state_ = State::kTop;
+      break;
+    case State::kTop:
+      if (name_ == "__metadata__") {
+        if (v.kind != Kind::kObject) fail(source_, "__metadata__ must be an object of strings, got ", shown(v));
+        have_metadata_ = true;
+        state_ = State::kMetadata;
+      } else {
+        if (v.kind != Kind::kObject) fail(source_, where(), ": entry must be an object with dtype, shape and data_offsets, got ", shown(v));
+        entries_[name_];
+        state_ = State::kEntry;
+      }
+      break;
+    case State::kMetadata:
+      if (v.kind != Kind::kString) fail(source_, "__metadata__ '", key_, "' must be a string, got ", shown(v));
+      metadata_[key_] = std::move(*v.string);
+      break;
+    case State::kEntry: return on_entry_value(v);
+    case State::kShape:
+      if (v.kind != Kind::kCount || v.count > std::uint64_t(std::numeric_limits<int64_t>::max())) {
+        fail(source_, where(), ": shape must be a list of non-negative integers, got ", shown(v));
+      }
+      entries_[name_].shape.push_back(int64_t(v.count));
+      break;
+    case State::kOffsets: {
+      auto& offsets = entries_[name_].offsets;
+      if (v.kind != Kind::kCount || offsets.size() == 2) {
+        fail(source_, where(), ": data_offsets must be [begin, end] with non-negative integers, got ",
+             offsets.size() == 2 ? "more than two values" : shown(v));
+      }
+      offsets.push_back(v.count);
+      break;
+    }
+    case State::kSkip:
+      if (opens && ++skip_depth_ > kMaxSkipDepth) fail(source_, where(), ": field '", key_, "' nests deeper than ", kMaxSkipDepth, " levels");
+      break;
+    case State::kDone: break;
   }
-  return metadata;
+  return true;
+}
+
+bool HeaderReader::on_entry_value(const Value& v) {
+  Entry& entry = entries_[name_];
+  if (key_ == "dtype") {
+    if (v.kind != Kind::kString) fail(source_, where(), ": dtype must be a string, got ", shown(v));
+    const auto found = std::find_if(kDTypes.begin(), kDTypes.end(), [&](DType t) { return dtype_name(t) == *v.string; });
+    if (found == kDTypes.end()) fail(source_, where(), ": dtype ", shown(v), " is not supported; expected one of F16, BF16, F32, F64");
+    entry.dtype = *found;
+  } else if (key_ == "shape") {
+    if (v.kind != Kind::kArray) fail(source_, where(), ": shape must be a list of non-negative integers, got ", shown(v));
+    state_ = State::kShape;
+  } else if (key_ == "data_offsets") {
+    if (v.kind != Kind::kArray) fail(source_, where(), ": data_offsets must be [begin, end] with non-negative integers, got ", shown(v));
+    state_ = State::kOffsets;
+  } else if (v.kind == Kind::kObject || v.kind == Kind::kArray) {
+    state_ = State::kSkip;  // unknown fields are ignored, as the Python library does
+    skip_depth_ = 1;
+  }
+  return true;
+}
+
+bool HeaderReader::on_close() {
+  switch (state_) {
+    case State::kTop: state_ = State::kDone; break;
+    case State::kMetadata: state_ = State::kTop; break;
+    case State::kEntry:
+      for (const char* field : {"dtype", "shape", "data_offsets"}) {
+        if (!entries_[name_].fields.count(field)) fail(source_, where(), ": missing field '", field, "'");
+      }
+      state_ = State::kTop;
+      break;
+    case State::kShape: state_ = State::kEntry; break;
+    case State::kOffsets:
+      if (entries_[name_].offsets.size() != 2) {
+        fail(source_, where(), ": data_offsets must be [begin, end] with non-negative integers, got ",
+             entries_[name_].offsets.size(), " values");
+      }
+      state_ = State::kEntry;
+      break;
+    case State::kSkip:
+      if (--skip_depth_ == 0) state_ = State::kEntry;
+      break;
+    case State::kStart: case State::kDone: break;
+  }
+  return true;
 }
 
 struct Placement {
@@ -201,40 +320,18 @@ struct Placement {
   std::string name;
 };
 
-// Checks one header entry against the data section's size; the tensor's bytes are read later.
-Placement parse_entry(const std::string& source, const std::string& name, const json& entry,
-                      std::uint64_t data_size, Tensor& tensor) {
+// Checks one entry's sizes against its shape and the data section; the bytes are read later.
+Placement check_entry(const std::string& source, const std::string& name, const Entry& entry, std::uint64_t data_size) {
   const auto where = cat("tensor '", name, "'");
-  if (!entry.is_object()) fail(source, where, ": entry must be an object with dtype, shape and data_offsets, got ", quote_json(entry));
-  for (const char* field : {"dtype", "shape", "data_offsets"}) {
-    if (!entry.contains(field)) fail(source, where, ": missing field '", field, "'");
-  }
-  const json& dtype = entry["dtype"];
-  if (!dtype.is_string()) fail(source, where, ": dtype must be a string, got ", quote_json(dtype));
-  const auto found = std::find_if(kDTypes.begin(), kDTypes.end(), [&](DType t) { return dtype_name(t) == dtype.get<std::string>(); });
-  if (found == kDTypes.end()) fail(source, where, ": dtype '", dtype.get<std::string>(), "' is not supported; expected one of F16, BF16, F32, F64");
-  tensor.dtype = *found;
-
-  const json& shape = entry["shape"];
-  const bool shape_ok = shape.is_array() && std::all_of(shape.begin(), shape.end(), [](const json& d) {
-    return is_count(d) && d.get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<int64_t>::max());
-  });
-  if (!shape_ok) fail(source, where, ": shape must be a list of non-negative integers, got ", quote_json(shape));
-  for (const json& d : shape) tensor.shape.push_back(d.get<int64_t>());
   std::uint64_t bytes = 0;
-  if (!byte_count(tensor.shape, tensor.dtype, bytes)) fail(source, where, ": shape ", format_shape(tensor.shape), " is too large");
-
-  const json& offsets = entry["data_offsets"];
-  if (!offsets.is_array() || offsets.size() != 2 || !is_count(offsets[0]) || !is_count(offsets[1])) {
-    fail(source, where, ": data_offsets must be [begin, end] with non-negative integers, got ", quote_json(offsets));
-  }
-  const Placement p{offsets[0].get<std::uint64_t>(), offsets[1].get<std::uint64_t>(), name};
+  if (!byte_count(entry.shape, entry.dtype, bytes)) fail(source, where, ": shape ", format_shape(entry.shape), " is too large");
+  const Placement p{entry.offsets[0], entry.offsets[1], name};
   const auto range = cat("data_offsets [", p.begin, ", ", p.end, "]");
   if (p.end < p.begin) fail(source, where, ": ", range, " end before they begin");
   if (p.end > data_size) fail(source, where, ": ", range, " run past the end of the data section (", data_size, " bytes)");
   if (p.end - p.begin != bytes) {
-    fail(source, where, ": ", range, " hold ", p.end - p.begin, " bytes, but shape ", format_shape(tensor.shape), " of ",
-         dtype_name(tensor.dtype), " needs ", bytes);
+    fail(source, where, ": ", range, " hold ", p.end - p.begin, " bytes, but shape ", format_shape(entry.shape), " of ",
+         dtype_name(entry.dtype), " needs ", bytes);
   }
   return p;
 }
@@ -353,21 +450,18 @@ SafetensorsFile SafetensorsFile::read(ByteSource& source) {
   if (header_size > size - 8) fail(name, "header length ", header_size, " runs past the end of the file (", size, " bytes)");
   std::string text(header_size, ' ');
   source.read(8, std::as_writable_bytes(std::span(text)));
-  const json header = parse_header(name, text);
+  HeaderReader header(name);
+  if (!json::sax_parse(text.begin(), text.end(), &header)) fail(name, "header is not valid JSON");
 
   SafetensorsFile file;
   file.source_name_ = name;
+  file.metadata_ = std::move(header.metadata());
   const std::uint64_t data_start = 8 + header_size;
   const std::uint64_t data_size = size - data_start;
   std::vector<Placement> placements;
-  for (const auto& [key, entry] : header.items()) {
-    if (key == "__metadata__") {
-      file.metadata_ = parse_metadata(name, entry);
-      continue;
-    }
-    Tensor tensor;
-    placements.push_back(parse_entry(name, key, entry, data_size, tensor));
-    file.tensors_.emplace(key, std::move(tensor));
+  for (auto& [key, entry] : header.entries()) {
+    placements.push_back(check_entry(name, key, entry, data_size));
+    file.tensors_.emplace(key, Tensor{entry.dtype, std::move(entry.shape), {}});
   }
   check_tiling(name, placements, data_size);
   // Only now, with every range inside the input and the ranges disjoint, is anything sized by the header.

@@ -93,7 +93,8 @@ class Dopri5 {
   // across 1e4 s needs ~1e7.
   static constexpr std::size_t kDefaultMaxSteps = 10'000'000;
 
-  explicit Dopri5(Tolerances tolerances = {}, std::size_t max_steps = kDefaultMaxSteps)
+  Dopri5() : Dopri5(Tolerances{}) {}
+  explicit Dopri5(Tolerances tolerances, std::size_t max_steps = kDefaultMaxSteps)
       : tolerances_(tolerances), max_steps_(max_steps), controlled_(make_controlled(tolerances)) {}
   // Sizes all scratch (ours and odeint's) like `like`, so even the first gap allocates nothing.
   explicit Dopri5(const State& like, Tolerances tolerances = {},

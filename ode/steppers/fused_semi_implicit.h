@@ -25,7 +25,8 @@ class FusedSemiImplicit {
   // ncps's value: keeps the division finite when cm/h + denominator underflows to 0.
   static constexpr double kDefaultEpsilon = 1e-8;
 
-  explicit FusedSemiImplicit(double epsilon = kDefaultEpsilon) : epsilon_(epsilon) {}
+  FusedSemiImplicit() = default;
+  explicit FusedSemiImplicit(double epsilon) : epsilon_(epsilon) {}
   // Sizes the scratch like `like`, so even the first step allocates nothing.
   explicit FusedSemiImplicit(const State& like, double epsilon = kDefaultEpsilon)
       : epsilon_(epsilon) {
@@ -54,7 +55,7 @@ class FusedSemiImplicit {
   }
 
  private:
-  double epsilon_;
+  double epsilon_ = kDefaultEpsilon;
   State numerator_, denominator_, cm_;
 };
 
