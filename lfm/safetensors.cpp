@@ -122,7 +122,25 @@ void encode(DType dtype, double x, std::byte* p) {
   }
 }
 
-constexpr std::array kDTypes{DType::kF16, DType::kBF16, DType::kF32, DType::kF64};
+struct DTypeInfo {
+  DType dtype;
+  std::string_view name;
+  std::size_t size;
+};
+constexpr std::array<DTypeInfo, 4> kDTypes{{{DType::kF16, "F16", 2}, {DType::kBF16, "BF16", 2},
+                                            {DType::kF32, "F32", 4}, {DType::kF64, "F64", 8}}};
+
+template <typename T>
+Tensor encode_tensor(Shape shape, std::span<const T> values, DType dtype) {
+  Tensor tensor{dtype, std::move(shape), std::vector<std::byte>(values.size() * dtype_size(dtype))};
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::byte* p = tensor.data.data() + i * dtype_size(dtype);
+    // A float is stored bit for bit, so NaN payloads survive an F32 round trip.
+    if (std::is_same_v<T, float> && dtype == DType::kF32) store_le(p, std::bit_cast<std::uint32_t>(float(values[i])), 4);
+    else encode(dtype, values[i], p);
+  }
+  return tensor;
+}
 
 // Bytes needed for `shape` of `dtype`; false on a negative dimension or if the count overflows.
 bool byte_count(const Shape& shape, DType dtype, std::uint64_t& bytes) {
@@ -142,7 +160,6 @@ struct Entry {
   DType dtype = DType::kF32;
   Shape shape;
   std::vector<std::uint64_t> offsets;
-  std::set<std::string> fields;  // seen so far, to reject repeats
 };
 
 // Reads the header as a stream of JSON events instead of building a DOM: a DOM of a hostile 100 MB
@@ -184,6 +201,7 @@ class HeaderReader {
     std::string* string = nullptr;
   };
   static constexpr int kMaxSkipDepth = 16;
+  static constexpr std::size_t kMaxRank = 64;
 
   static std::string shown(const Value& v) {
     switch (v.kind) {
@@ -205,6 +223,8 @@ class HeaderReader {
   std::string name_, key_;  // the current tensor (or __metadata__) and the current key inside it
   int skip_depth_ = 0;
   bool have_metadata_ = false;
+  Entry* entry_ = nullptr;  // the entry being read; map nodes do not move
+  std::set<std::string> fields_;  // keys seen so far in that entry, to reject repeats
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::string> metadata_;
 };
@@ -217,7 +237,7 @@ bool HeaderReader::key(std::string& k) {
     if (metadata_.count(k)) fail(source_, "__metadata__ key '", k, "' appears twice");
     key_ = k;
   } else if (state_ == State::kEntry) {
-    if (!entries_[name_].fields.insert(k).second) fail(source_, where(), ": key '", k, "' appears twice");
+    if (!fields_.insert(k).second) fail(source_, where(), ": key '", k, "' appears twice");
     key_ = k;
   }
   return true;
@@ -237,7 +257,8 @@ bool HeaderReader::on_value(const Value& v) {
         state_ = State::kMetadata;
       } else {
         if (v.kind != Kind::kObject) fail(source_, where(), ": entry must be an object with dtype, shape and data_offsets, got ", shown(v));
-        entries_[name_];
+        entry_ = &entries_[name_];
+        fields_.clear();
         state_ = State::kEntry;
       }
       break;
@@ -250,10 +271,13 @@ bool HeaderReader::on_value(const Value& v) {
       if (v.kind != Kind::kCount || v.count > std::uint64_t(std::numeric_limits<int64_t>::max())) {
         fail(source_, where(), ": shape must be a list of non-negative integers, got ", shown(v));
       }
-      entries_[name_].shape.push_back(int64_t(v.count));
+      // numpy allows 32 dimensions (64 since 2.0); refusing more keeps a hostile "0,0,0,..." shape
+      // from growing a 400 MB vector out of a 100 MB header.
+      if (entry_->shape.size() == kMaxRank) fail(source_, where(), ": shape has more than ", kMaxRank, " dimensions");
+      entry_->shape.push_back(int64_t(v.count));
       break;
     case State::kOffsets: {
-      auto& offsets = entries_[name_].offsets;
+      auto& offsets = entry_->offsets;
       if (v.kind != Kind::kCount || offsets.size() == 2) {
         fail(source_, where(), ": data_offsets must be [begin, end] with non-negative integers, got ",
              offsets.size() == 2 ? "more than two values" : shown(v));
@@ -270,12 +294,11 @@ bool HeaderReader::on_value(const Value& v) {
 }
 
 bool HeaderReader::on_entry_value(const Value& v) {
-  Entry& entry = entries_[name_];
   if (key_ == "dtype") {
     if (v.kind != Kind::kString) fail(source_, where(), ": dtype must be a string, got ", shown(v));
-    const auto found = std::find_if(kDTypes.begin(), kDTypes.end(), [&](DType t) { return dtype_name(t) == *v.string; });
+    const auto found = std::find_if(kDTypes.begin(), kDTypes.end(), [&](const DTypeInfo& t) { return t.name == *v.string; });
     if (found == kDTypes.end()) fail(source_, where(), ": dtype ", shown(v), " is not supported; expected one of F16, BF16, F32, F64");
-    entry.dtype = *found;
+    entry_->dtype = found->dtype;
   } else if (key_ == "shape") {
     if (v.kind != Kind::kArray) fail(source_, where(), ": shape must be a list of non-negative integers, got ", shown(v));
     state_ = State::kShape;
@@ -295,15 +318,14 @@ bool HeaderReader::on_close() {
     case State::kMetadata: state_ = State::kTop; break;
     case State::kEntry:
       for (const char* field : {"dtype", "shape", "data_offsets"}) {
-        if (!entries_[name_].fields.count(field)) fail(source_, where(), ": missing field '", field, "'");
+        if (!fields_.count(field)) fail(source_, where(), ": missing field '", field, "'");
       }
       state_ = State::kTop;
       break;
     case State::kShape: state_ = State::kEntry; break;
     case State::kOffsets:
-      if (entries_[name_].offsets.size() != 2) {
-        fail(source_, where(), ": data_offsets must be [begin, end] with non-negative integers, got ",
-             entries_[name_].offsets.size(), " values");
+      if (entry_->offsets.size() != 2) {
+        fail(source_, where(), ": data_offsets must be [begin, end] with non-negative integers, got a list of ", entry_->offsets.size());
       }
       state_ = State::kEntry;
       break;
@@ -357,24 +379,8 @@ void check_tiling(const std::string& source, std::vector<Placement> placements, 
 
 }  // namespace
 
-std::string_view dtype_name(DType dtype) {
-  switch (dtype) {
-    case DType::kF16: return "F16";
-    case DType::kBF16: return "BF16";
-    case DType::kF32: return "F32";
-    case DType::kF64: return "F64";
-  }
-  return "?";
-}
-
-std::size_t dtype_size(DType dtype) {
-  switch (dtype) {
-    case DType::kF16: case DType::kBF16: return 2;
-    case DType::kF32: return 4;
-    case DType::kF64: return 8;
-  }
-  return 1;
-}
+std::string_view dtype_name(DType dtype) { return kDTypes.at(std::size_t(dtype)).name; }
+std::size_t dtype_size(DType dtype) { return kDTypes.at(std::size_t(dtype)).size; }
 
 MemorySource::MemorySource(std::span<const std::byte> bytes, std::string name)
     : bytes_(bytes), name_(std::move(name)) {}
@@ -580,20 +586,11 @@ void SafetensorsFile::add_tensor(std::string name, Tensor tensor) {
 }
 
 void SafetensorsFile::add_tensor(std::string name, Shape shape, std::span<const float> values, DType dtype) {
-  Tensor tensor{dtype, std::move(shape), std::vector<std::byte>(values.size() * dtype_size(dtype))};
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    std::byte* p = tensor.data.data() + i * dtype_size(dtype);
-    // Floats are stored bit for bit, so NaN payloads survive an F32 round trip.
-    if (dtype == DType::kF32) store_le(p, std::bit_cast<std::uint32_t>(values[i]), 4);
-    else encode(dtype, values[i], p);
-  }
-  add_tensor(std::move(name), std::move(tensor));
+  add_tensor(std::move(name), encode_tensor(std::move(shape), values, dtype));
 }
 
 void SafetensorsFile::add_tensor(std::string name, Shape shape, std::span<const double> values, DType dtype) {
-  Tensor tensor{dtype, std::move(shape), std::vector<std::byte>(values.size() * dtype_size(dtype))};
-  for (std::size_t i = 0; i < values.size(); ++i) encode(dtype, values[i], tensor.data.data() + i * dtype_size(dtype));
-  add_tensor(std::move(name), std::move(tensor));
+  add_tensor(std::move(name), encode_tensor(std::move(shape), values, dtype));
 }
 
 }  // namespace liquid::lfm

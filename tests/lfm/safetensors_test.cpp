@@ -240,6 +240,11 @@ TEST(SafetensorsLoaderHelper, AddTensorRejectsReservedDuplicateAndMismatchedInpu
   EXPECT_THROW(file.add_tensor("y", {-1}, std::vector<float>{}), std::invalid_argument);
 }
 
+TEST(SafetensorsLoaderHelper, UnknownEntryFieldsAreIgnoredLikeThePythonLibraryDoes) {
+  const auto bytes = raw_file(R"({"w": {"dtype": "F32", "shape": [1], "note": {"by": ["hand", 1]}, "data_offsets": [0, 4]}})", 4);
+  EXPECT_EQ(SafetensorsFile::read_memory(bytes).get("w", {1}).to_float(), std::vector<float>{0.0f});
+}
+
 TEST(SafetensorsErrors, MissingFileIsNamed) {
   const auto message = format_error_of([] { SafetensorsFile::read_file("/nonexistent/model.safetensors"); });
   EXPECT_TRUE(mentions(message, "/nonexistent/model.safetensors: no such file"));
@@ -280,6 +285,10 @@ TEST(SafetensorsErrors, ShapeMustBeAListOfNonNegativeIntegers) {
     const auto message = error_of_header(R"({"w": {"dtype": "F32", "shape": )" + shape + R"(, "data_offsets": [0, 4]}})", 4);
     EXPECT_TRUE(mentions(message, "tensor 'w': shape must be a list of non-negative integers")) << shape;
   }
+  std::string rank_65 = "[1";
+  for (int i = 0; i < 64; ++i) rank_65 += ",1";
+  EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "shape": )" + rank_65 + R"(], "data_offsets": [0, 4]}})", 4),
+                       "tensor 'w': shape has more than 64 dimensions"));
   const auto huge = error_of_header(R"({"w": {"dtype": "F32", "shape": [4611686018427387904, 4], "data_offsets": [0, 4]}})", 4);
   EXPECT_TRUE(mentions(huge, "tensor 'w': shape [4611686018427387904, 4] is too large"));
 }
@@ -291,11 +300,22 @@ TEST(SafetensorsErrors, MissingFieldIsNamed) {
 
 TEST(SafetensorsErrors, DataOffsetsMustBeAnOrderedPairInsideTheDataSection) {
   EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [4]}})", 4),
-                       "tensor 'w': data_offsets must be [begin, end]"));
+                       "tensor 'w': data_offsets must be [begin, end] with non-negative integers, got a list of 1"));
+  EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4, 8]}})", 4),
+                       "got more than two values"));
+  EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, -4]}})", 4),
+                       "got -4"));
   EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}})", 4),
                        "tensor 'w': data_offsets [4, 0] end before they begin"));
   EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", 4),
                        "tensor 'w': data_offsets [0, 8] run past the end of the data section (4 bytes)"));
+}
+
+TEST(SafetensorsErrors, DeeplyNestedHeadersAreRejectedEarly) {
+  const std::string deep = std::string(1000, '[') + std::string(1000, ']');
+  EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "shape": [1], "note": )" + deep + R"(, "data_offsets": [0, 4]}})", 4),
+                       "tensor 'w': field 'note' nests deeper than 16 levels"));
+  EXPECT_TRUE(mentions(error_of_header(deep, 0), "header must be a JSON object, got an array"));
 }
 
 TEST(SafetensorsErrors, DataOffsetsMustMatchShapeAndDtype) {

@@ -2,10 +2,20 @@
 #pragma once
 
 #include <cmath>
+#include <initializer_list>
 
 #include <Eigen/Dense>
 
 namespace liquid::ode::test_systems {
+
+// Dynamic-size on purpose: with -march=native on AVX-512, GCC 12 reports a false -Warray-bounds
+// when a fixed-size Vector2d/3d/4d is copied into a VectorXd.
+inline Eigen::VectorXd vec(std::initializer_list<double> values) {
+  Eigen::VectorXd v(static_cast<Eigen::Index>(values.size()));
+  Eigen::Index i = 0;
+  for (const double value : values) v(i++) = value;
+  return v;
+}
 
 // dx/dt = -k x;  x(t) = x0 e^{-k t}. Coefficient-wise, so any state shape works.
 template <class State>
@@ -27,18 +37,18 @@ struct Oscillator {
     dxdt(0) = x(1);
     dxdt(1) = -w * w * x(0);
   }
-  static Eigen::VectorXd start() { return Eigen::Vector2d(1.0, 0.0); }
+  static Eigen::VectorXd start() { return vec({1.0, 0.0}); }
   Eigen::VectorXd exact(double t) const {
-    return Eigen::Vector2d(std::cos(w * t), -w * std::sin(w * t));
+    return vec({std::cos(w * t), -w * std::sin(w * t)});
   }
 };
 
 // The linear conductance system dx/dt = (a - b x) / c, b > 0, c > 0:
 //   x(t) = a/b + (x0 - a/b) e^{-b t / c}, fixed point a/b, time constant c/b.
 struct LinearConductance {
-  Eigen::VectorXd a = Eigen::Vector3d(1.0, -0.5, 2.0);
-  Eigen::VectorXd b = Eigen::Vector3d(2.0, 1.0, 4.0);
-  Eigen::VectorXd c = Eigen::Vector3d(0.5, 1.0, 2.0);
+  Eigen::VectorXd a = vec({1.0, -0.5, 2.0});
+  Eigen::VectorXd b = vec({2.0, 1.0, 4.0});
+  Eigen::VectorXd c = vec({0.5, 1.0, 2.0});
 
   void conductances(const Eigen::VectorXd&, double, Eigen::VectorXd& numerator,
                     Eigen::VectorXd& denominator) const {
@@ -54,7 +64,7 @@ struct LinearConductance {
     const Eigen::ArrayXd decay = (-b.array() * t / c.array()).exp();
     return (fixed_point().array() + (x0 - fixed_point()).array() * decay).matrix();
   }
-  static Eigen::VectorXd start() { return Eigen::Vector3d(0.0, 1.0, -1.0); }
+  static Eigen::VectorXd start() { return vec({0.0, 1.0, -1.0}); }
 };
 
 // An LTC-like network of 4 neurons with sigmoid synapses (the ncps LTC cell without inputs):
@@ -67,9 +77,9 @@ struct LinearConductance {
 // operator() is written out separately, as a cell author would, and without scratch.
 struct Ltc4 {
   static constexpr int kNeurons = 4;
-  Eigen::Vector4d cm{0.4, 0.6, 0.5, 0.45};
-  Eigen::Vector4d gleak{0.2, 0.5, 0.05, 0.9};
-  Eigen::Vector4d vleak{0.0, -0.2, 0.15, 0.1};
+  Eigen::VectorXd cm = vec({0.4, 0.6, 0.5, 0.45});
+  Eigen::VectorXd gleak = vec({0.2, 0.5, 0.05, 0.9});
+  Eigen::VectorXd vleak = vec({0.0, -0.2, 0.15, 0.1});
   Eigen::Matrix4d w, mu, sigma, erev;  // row j = presynaptic, column i = postsynaptic (ncps order)
 
   Ltc4() {
@@ -111,7 +121,7 @@ struct Ltc4 {
       dxdt(i) = (numerator - denominator * x(i)) / cm(i);
     }
   }
-  static Eigen::VectorXd start() { return Eigen::Vector4d(0.9, -0.8, 0.3, 0.0); }
+  static Eigen::VectorXd start() { return vec({0.9, -0.8, 0.3, 0.0}); }
 };
 
 }  // namespace liquid::ode::test_systems
