@@ -136,8 +136,11 @@ Tensor encode_tensor(Shape shape, std::span<const T> values, DType dtype) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     std::byte* p = tensor.data.data() + i * dtype_size(dtype);
     // A float is stored bit for bit, so NaN payloads survive an F32 round trip.
-    if (std::is_same_v<T, float> && dtype == DType::kF32) store_le(p, std::bit_cast<std::uint32_t>(float(values[i])), 4);
-    else encode(dtype, values[i], p);
+    if (std::is_same_v<T, float> && dtype == DType::kF32) {
+      store_le(p, std::bit_cast<std::uint32_t>(float(values[i])), 4);
+    } else {
+      encode(dtype, values[i], p);
+    }
   }
   return tensor;
 }
@@ -162,6 +165,9 @@ struct Entry {
   std::vector<std::uint64_t> offsets;
 };
 
+constexpr const char* kShapeRule = "shape must be a list of non-negative integers";
+constexpr const char* kOffsetsRule = "data_offsets must be [begin, end] with non-negative integers";
+
 // Reads the header as a stream of JSON events instead of building a DOM: a DOM of a hostile 100 MB
 // header of "0,0,0,..." takes ~2 GB and half a minute, while this keeps only what a header holds
 // (names, shapes, offsets, metadata) and rejects a structural mistake at the token that makes it.
@@ -181,7 +187,7 @@ class HeaderReader {
   bool number_unsigned(std::uint64_t v) { return on_value({Kind::kCount, {}, v}); }
   bool number_float(double, const std::string& text) { return on_value({Kind::kOther, text}); }
   bool string(std::string& s) { return on_value({Kind::kString, {}, 0, &s}); }
-  bool binary(json::binary_t&) { return on_value({Kind::kOther, "binary"}); }  // never produced by JSON text
+  bool binary(json::binary_t&) { return on_value({Kind::kOther, "binary"}); }  // not produced by JSON text
   bool start_object(std::size_t) { return on_value({Kind::kObject}); }
   bool start_array(std::size_t) { return on_value({Kind::kArray}); }
   bool end_object() { return on_close(); }
@@ -201,19 +207,24 @@ class HeaderReader {
     std::string* string = nullptr;
   };
   static constexpr int kMaxSkipDepth = 16;
+  // numpy allows 32 dimensions (64 since 2.0); refusing more keeps a hostile "0,0,0,..." shape from
+  // growing a 400 MB vector out of a 100 MB header.
   static constexpr std::size_t kMaxRank = 64;
 
   static std::string shown(const Value& v) {
     switch (v.kind) {
       case Kind::kCount: return std::to_string(v.count);
-      case Kind::kString: return v.string->size() > 40 ? '"' + v.string->substr(0, 37) + "...\"" : '"' + *v.string + '"';
+      case Kind::kString: return '"' + (v.string->size() > 40 ? v.string->substr(0, 37) + "..." : *v.string) + '"';
       case Kind::kObject: return "an object";
       case Kind::kArray: return "an array";
       case Kind::kOther: break;
     }
     return v.text;
   }
-  std::string where() const { return cat("tensor '", name_, "'"); }
+  template <typename... Parts>
+  [[noreturn]] void bad_entry(const Parts&... parts) const {
+    fail(source_, "tensor '", name_, "': ", parts...);
+  }
   bool on_value(const Value& v);
   bool on_entry_value(const Value& v);
   bool on_close();
@@ -223,7 +234,7 @@ class HeaderReader {
   std::string name_, key_;  // the current tensor (or __metadata__) and the current key inside it
   int skip_depth_ = 0;
   bool have_metadata_ = false;
-  Entry* entry_ = nullptr;  // the entry being read; map nodes do not move
+  Entry* entry_ = nullptr;        // the entry being read; map nodes do not move
   std::set<std::string> fields_;  // keys seen so far in that entry, to reject repeats
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::string> metadata_;
@@ -231,20 +242,20 @@ class HeaderReader {
 
 bool HeaderReader::key(std::string& k) {
   if (state_ == State::kTop) {
-    if (k == "__metadata__" ? have_metadata_ : entries_.count(k) != 0) fail(source_, "'", k, "' appears twice in the header");
+    const bool repeated = k == "__metadata__" ? have_metadata_ : entries_.count(k) != 0;
+    if (repeated) fail(source_, "'", k, "' appears twice in the header");
     name_ = k;
   } else if (state_ == State::kMetadata) {
     if (metadata_.count(k)) fail(source_, "__metadata__ key '", k, "' appears twice");
     key_ = k;
   } else if (state_ == State::kEntry) {
-    if (!fields_.insert(k).second) fail(source_, where(), ": key '", k, "' appears twice");
+    if (!fields_.insert(k).second) bad_entry("key '", k, "' appears twice");
     key_ = k;
   }
   return true;
 }
 
 bool HeaderReader::on_value(const Value& v) {
-  const bool opens = v.kind == Kind::kObject || v.kind == Kind::kArray;
   switch (state_) {
     case State::kStart:
       if (v.kind != Kind::kObject) fail(source_, "header must be a JSON object, got ", shown(v));
@@ -256,7 +267,7 @@ bool HeaderReader::on_value(const Value& v) {
         have_metadata_ = true;
         state_ = State::kMetadata;
       } else {
-        if (v.kind != Kind::kObject) fail(source_, where(), ": entry must be an object with dtype, shape and data_offsets, got ", shown(v));
+        if (v.kind != Kind::kObject) bad_entry("entry must be an object of dtype, shape, data_offsets, got ", shown(v));
         entry_ = &entries_[name_];
         fields_.clear();
         state_ = State::kEntry;
@@ -269,24 +280,20 @@ bool HeaderReader::on_value(const Value& v) {
     case State::kEntry: return on_entry_value(v);
     case State::kShape:
       if (v.kind != Kind::kCount || v.count > std::uint64_t(std::numeric_limits<int64_t>::max())) {
-        fail(source_, where(), ": shape must be a list of non-negative integers, got ", shown(v));
+        bad_entry(kShapeRule, ", got ", shown(v));
       }
-      // numpy allows 32 dimensions (64 since 2.0); refusing more keeps a hostile "0,0,0,..." shape
-      // from growing a 400 MB vector out of a 100 MB header.
-      if (entry_->shape.size() == kMaxRank) fail(source_, where(), ": shape has more than ", kMaxRank, " dimensions");
+      if (entry_->shape.size() == kMaxRank) bad_entry("shape has more than ", kMaxRank, " dimensions");
       entry_->shape.push_back(int64_t(v.count));
       break;
-    case State::kOffsets: {
-      auto& offsets = entry_->offsets;
-      if (v.kind != Kind::kCount || offsets.size() == 2) {
-        fail(source_, where(), ": data_offsets must be [begin, end] with non-negative integers, got ",
-             offsets.size() == 2 ? "more than two values" : shown(v));
-      }
-      offsets.push_back(v.count);
+    case State::kOffsets:
+      if (v.kind != Kind::kCount) bad_entry(kOffsetsRule, ", got ", shown(v));
+      if (entry_->offsets.size() == 2) bad_entry(kOffsetsRule, ", got more than two values");
+      entry_->offsets.push_back(v.count);
       break;
-    }
     case State::kSkip:
-      if (opens && ++skip_depth_ > kMaxSkipDepth) fail(source_, where(), ": field '", key_, "' nests deeper than ", kMaxSkipDepth, " levels");
+      if ((v.kind == Kind::kObject || v.kind == Kind::kArray) && ++skip_depth_ > kMaxSkipDepth) {
+        bad_entry("field '", key_, "' nests deeper than ", kMaxSkipDepth, " levels");
+      }
       break;
     case State::kDone: break;
   }
@@ -295,15 +302,15 @@ bool HeaderReader::on_value(const Value& v) {
 
 bool HeaderReader::on_entry_value(const Value& v) {
   if (key_ == "dtype") {
-    if (v.kind != Kind::kString) fail(source_, where(), ": dtype must be a string, got ", shown(v));
-    const auto found = std::find_if(kDTypes.begin(), kDTypes.end(), [&](const DTypeInfo& t) { return t.name == *v.string; });
-    if (found == kDTypes.end()) fail(source_, where(), ": dtype ", shown(v), " is not supported; expected one of F16, BF16, F32, F64");
+    if (v.kind != Kind::kString) bad_entry("dtype must be a string, got ", shown(v));
+    const auto found = std::find_if(kDTypes.begin(), kDTypes.end(), [&](const auto& t) { return t.name == *v.string; });
+    if (found == kDTypes.end()) bad_entry("dtype ", shown(v), " is not supported; expected one of F16, BF16, F32, F64");
     entry_->dtype = found->dtype;
   } else if (key_ == "shape") {
-    if (v.kind != Kind::kArray) fail(source_, where(), ": shape must be a list of non-negative integers, got ", shown(v));
+    if (v.kind != Kind::kArray) bad_entry(kShapeRule, ", got ", shown(v));
     state_ = State::kShape;
   } else if (key_ == "data_offsets") {
-    if (v.kind != Kind::kArray) fail(source_, where(), ": data_offsets must be [begin, end] with non-negative integers, got ", shown(v));
+    if (v.kind != Kind::kArray) bad_entry(kOffsetsRule, ", got ", shown(v));
     state_ = State::kOffsets;
   } else if (v.kind == Kind::kObject || v.kind == Kind::kArray) {
     state_ = State::kSkip;  // unknown fields are ignored, as the Python library does
@@ -318,15 +325,13 @@ bool HeaderReader::on_close() {
     case State::kMetadata: state_ = State::kTop; break;
     case State::kEntry:
       for (const char* field : {"dtype", "shape", "data_offsets"}) {
-        if (!fields_.count(field)) fail(source_, where(), ": missing field '", field, "'");
+        if (!fields_.count(field)) bad_entry("missing field '", field, "'");
       }
       state_ = State::kTop;
       break;
     case State::kShape: state_ = State::kEntry; break;
     case State::kOffsets:
-      if (entry_->offsets.size() != 2) {
-        fail(source_, where(), ": data_offsets must be [begin, end] with non-negative integers, got a list of ", entry_->offsets.size());
-      }
+      if (entry_->offsets.size() != 2) bad_entry(kOffsetsRule, ", got a list of ", entry_->offsets.size());
       state_ = State::kEntry;
       break;
     case State::kSkip:
@@ -343,16 +348,19 @@ struct Placement {
 };
 
 // Checks one entry's sizes against its shape and the data section; the bytes are read later.
-Placement check_entry(const std::string& source, const std::string& name, const Entry& entry, std::uint64_t data_size) {
-  const auto where = cat("tensor '", name, "'");
+Placement check_entry(const std::string& source, const std::string& name, const Entry& entry,
+                      std::uint64_t data_size) {
+  const auto where = cat("tensor '", name, "': ");
   std::uint64_t bytes = 0;
-  if (!byte_count(entry.shape, entry.dtype, bytes)) fail(source, where, ": shape ", format_shape(entry.shape), " is too large");
+  if (!byte_count(entry.shape, entry.dtype, bytes)) {
+    fail(source, where, "shape ", format_shape(entry.shape), " is too large");
+  }
   const Placement p{entry.offsets[0], entry.offsets[1], name};
   const auto range = cat("data_offsets [", p.begin, ", ", p.end, "]");
-  if (p.end < p.begin) fail(source, where, ": ", range, " end before they begin");
-  if (p.end > data_size) fail(source, where, ": ", range, " run past the end of the data section (", data_size, " bytes)");
+  if (p.end < p.begin) fail(source, where, range, " end before they begin");
+  if (p.end > data_size) fail(source, where, range, " run past the end of the data section (", data_size, " bytes)");
   if (p.end - p.begin != bytes) {
-    fail(source, where, ": ", range, " hold ", p.end - p.begin, " bytes, but shape ", format_shape(entry.shape), " of ",
+    fail(source, where, range, " hold ", p.end - p.begin, " bytes, but shape ", format_shape(entry.shape), " of ",
          dtype_name(entry.dtype), " needs ", bytes);
   }
   return p;
@@ -366,15 +374,22 @@ void check_tiling(const std::string& source, std::vector<Placement> placements, 
   std::uint64_t covered = 0;
   const Placement* previous = nullptr;
   for (const Placement& p : placements) {
-    const auto range = cat("data_offsets [", p.begin, ", ", p.end, "]");
+    const auto where = cat("tensor '", p.name, "': data_offsets [", p.begin, ", ", p.end, "]");
     if (p.begin < covered) {
-      fail(source, "tensor '", p.name, "': ", range, " overlap tensor '", previous->name, "' [", previous->begin, ", ", previous->end, "]");
+      fail(source, where, " overlap tensor '", previous->name, "' [", previous->begin, ", ", previous->end, "]");
     }
-    if (p.begin > covered) fail(source, "tensor '", p.name, "': ", range, " leave a gap of ", p.begin - covered, " bytes after byte ", covered);
+    if (p.begin > covered) fail(source, where, " leave a gap of ", p.begin - covered, " bytes after byte ", covered);
     covered = p.end;
     previous = &p;
   }
   if (covered != data_size) fail(source, "tensors cover ", covered, " bytes of the ", data_size, "-byte data section");
+}
+
+// Both sources refuse a range outside their bytes before touching them.
+void check_range(const std::string& source, std::uint64_t offset, std::size_t count, std::uint64_t size) {
+  if (count > size || offset > size - count) {
+    fail(source, "read of ", count, " bytes at offset ", offset, " runs past the end (", size, " bytes)");
+  }
 }
 
 }  // namespace
@@ -386,9 +401,7 @@ MemorySource::MemorySource(std::span<const std::byte> bytes, std::string name)
     : bytes_(bytes), name_(std::move(name)) {}
 
 void MemorySource::read(std::uint64_t offset, std::span<std::byte> out) {
-  if (out.size() > bytes_.size() || offset > bytes_.size() - out.size()) {
-    fail(name_, "read of ", out.size(), " bytes at offset ", offset, " runs past the end (", bytes_.size(), " bytes)");
-  }
+  check_range(name_, offset, out.size(), bytes_.size());
   if (!out.empty()) std::memcpy(out.data(), bytes_.data() + offset, out.size());
 }
 
@@ -405,9 +418,7 @@ FileSource::FileSource(const fs::path& path) : name_(path.string()) {
 }
 
 void FileSource::read(std::uint64_t offset, std::span<std::byte> out) {
-  if (out.size() > size_ || offset > size_ - out.size()) {
-    fail(name_, "read of ", out.size(), " bytes at offset ", offset, " runs past the end (", size_, " bytes)");
-  }
+  check_range(name_, offset, out.size(), size_);
   stream_.seekg(static_cast<std::streamoff>(offset));
   stream_.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
   if (!stream_ || stream_.gcount() != static_cast<std::streamsize>(out.size())) {
@@ -452,8 +463,12 @@ SafetensorsFile SafetensorsFile::read(ByteSource& source) {
   std::array<std::byte, 8> length_bytes;
   source.read(0, length_bytes);
   const std::uint64_t header_size = load_le(length_bytes.data(), 8);
-  if (header_size > kMaxHeaderBytes) fail(name, "header length ", header_size, " exceeds the limit of ", kMaxHeaderBytes, " bytes");
-  if (header_size > size - 8) fail(name, "header length ", header_size, " runs past the end of the file (", size, " bytes)");
+  if (header_size > kMaxHeaderBytes) {
+    fail(name, "header length ", header_size, " exceeds the limit of ", kMaxHeaderBytes, " bytes");
+  }
+  if (header_size > size - 8) {
+    fail(name, "header length ", header_size, " runs past the end of the file (", size, " bytes)");
+  }
   std::string text(header_size, ' ');
   source.read(8, std::as_writable_bytes(std::span(text)));
   HeaderReader header(name);
@@ -503,7 +518,8 @@ std::vector<std::byte> SafetensorsFile::write_memory() const {
   try {
     text = header.dump();
   } catch (const json::exception& e) {
-    throw std::invalid_argument(cat(source_name_, ": cannot write the header (names and metadata must be UTF-8): ", e.what()));
+    throw std::invalid_argument(
+        cat(source_name_, ": cannot write the header (names and metadata must be UTF-8): ", e.what()));
   }
   text.append((8 - text.size() % 8) % 8, ' ');
   std::vector<std::byte> out(8 + text.size() + offset);
@@ -563,9 +579,11 @@ const Tensor& SafetensorsFile::tensor(std::string_view name) const {
 
 const Tensor& SafetensorsFile::get(std::string_view name, const Shape& expected_shape) const {
   const auto it = tensors_.find(name);
-  if (it == tensors_.end()) fail(source_name_, "tensor '", name, "' is missing, expected shape ", format_shape(expected_shape));
+  const auto where = cat("tensor '", name, "' ");
+  if (it == tensors_.end()) fail(source_name_, where, "is missing, expected shape ", format_shape(expected_shape));
   if (it->second.shape != expected_shape) {
-    fail(source_name_, "tensor '", name, "' has shape ", format_shape(it->second.shape), ", expected ", format_shape(expected_shape));
+    fail(source_name_, where, "has shape ", format_shape(it->second.shape), ", expected ",
+         format_shape(expected_shape));
   }
   return it->second;
 }
@@ -576,11 +594,11 @@ void SafetensorsFile::add_tensor(std::string name, Tensor tensor) {
   if (contains(name)) throw std::invalid_argument(where + "a tensor of that name exists already");
   std::uint64_t bytes = 0;
   if (!byte_count(tensor.shape, tensor.dtype, bytes)) {
-    throw std::invalid_argument(where + "shape " + format_shape(tensor.shape) + " has a negative dimension or is too large");
+    throw std::invalid_argument(where + "shape " + format_shape(tensor.shape) + " has a negative size or is too large");
   }
   if (tensor.data.size() != bytes) {
-    throw std::invalid_argument(cat(where, tensor.data.size(), " bytes given, shape ", format_shape(tensor.shape), " of ",
-                                    dtype_name(tensor.dtype), " needs ", bytes));
+    throw std::invalid_argument(cat(where, tensor.data.size(), " bytes given, shape ", format_shape(tensor.shape),
+                                    " of ", dtype_name(tensor.dtype), " needs ", bytes));
   }
   tensors_.emplace(std::move(name), std::move(tensor));
 }

@@ -42,7 +42,7 @@ struct GapOptions {
 };
 
 // Below this an adaptive step makes no progress worth having (and float local time would round it
-// to 0): the state went non-finite or the tolerance is beyond the scalar's precision.
+// to 0). Reached when every trial is rejected: the state or f went non-finite, or x blows up.
 inline constexpr double kMinAdaptiveStep = 1e-15;
 
 namespace detail {
@@ -89,7 +89,7 @@ void adaptive_span(Stepper& stepper, const Sys& system, State& x, double t_begin
     if (!(h_try >= kMinAdaptiveStep && t + h_try > t)) {
       throw std::runtime_error("liquid::ode: adaptive step size underflow (" + format_number(h_try) +
                                " s at t = " + format_number(t) +
-                               " s): state not finite or tolerance below the scalar's precision");
+                               " s): the state or its derivative is not finite, or blows up");
     }
     if (++attempts > stepper.max_steps()) {
       throw std::runtime_error("liquid::ode: more than " + std::to_string(stepper.max_steps()) +
@@ -125,11 +125,13 @@ void integrate_n_steps(Stepper& stepper, const Sys& system, State& x, double t0,
   detail::check_gap(dt, "integrate_n_steps");
   detail::check_substeps(n, "integrate_n_steps");
   const double h = dt / static_cast<double>(n);
+  // Times from the index, not by accumulating h, so the last substep ends at t0 + dt exactly.
+  const auto substep_time = [&](std::size_t i) {
+    return i == n ? t0 + dt : t0 + dt * (static_cast<double>(i) / static_cast<double>(n));
+  };
   for (std::size_t i = 0; i < n; ++i) {
-    // Times from the index, not by accumulating h, so the last substep ends at t0 + dt exactly.
-    const double t = t0 + dt * (static_cast<double>(i) / static_cast<double>(n));
-    stepper.do_step(system, x, t, h);
-    observer(std::as_const(x), i + 1 == n ? t0 + dt : t + h);
+    stepper.do_step(system, x, substep_time(i), h);
+    observer(std::as_const(x), substep_time(i + 1));
   }
 }
 

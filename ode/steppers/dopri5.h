@@ -1,7 +1,7 @@
 // liquid::ode::Dopri5: adaptive Dormand-Prince 5(4) from Boost.Odeint (runge_kutta_dopri5 in a
 // controlled_runge_kutta, i.e. what make_controlled builds), order 5 with a 4th-order error
 // estimate. A step is accepted when, for every component,
-//     |err| <= abs + rel |x|
+//     |err| <= abs + rel max(|x_old|, |x_old + h dx/dt|)
 // and the next step size follows the error (odeint's default_step_adjuster: at most 5x up or
 // down per step). Times and step sizes are in seconds.
 //
@@ -10,7 +10,8 @@
 // float state odeint needs value_type == time_type == float (mixing a double step with a float
 // vector does not compile in Eigen), so each step runs in *local* float time τ = t - t_step,
 // and the system is called with the double t_step + τ: absolute times of hours keep their precision.
-// With float, tolerances below ~1e-6 (relative) cannot be met and end in a step-size underflow.
+// With float, tolerances below ~1e-7 are beneath the scalar's precision: the controller answers
+// with ever more, smaller steps, which add rounding error instead of removing it.
 #pragma once
 
 #include <algorithm>
@@ -45,18 +46,24 @@ namespace odeint = boost::numeric::odeint;
 //   allocations per step for Eigen states;
 // - it accepts a step when !(error > 1), which a NaN error passes, so a trial step that overflowed
 //   would be kept. A non-finite error is reported as infinite and the step retried 5x smaller.
-// The error scale is the usual abs + rel |x| (odeint's default adds rel h |dx/dt|, which loosens
-// the control on fast oscillations).
+// The scale is Hairer's abs + rel max(|x_old|, |x_new|), with x_new predicted as x_old + h dx/dt
+// (the checker does not see the new state); odeint's default uses |x| + h |dx/dt|, which doubles
+// the allowed error when x moves fast. The prediction keeps a pure relative tolerance (abs = 0)
+// usable when a component starts at exactly 0, as LTC states do.
 template <class Scalar>
 class ErrorChecker {
  public:
   ErrorChecker(Scalar abs, Scalar rel) : abs_(abs), rel_(rel) {}
 
-  // max_i |err_i| / (abs + rel |x_i|); overwrites x_err, as odeint's checker does.
+  // max_i |err_i| / scale_i; overwrites x_err, as odeint's checker does.
   template <class State, class Deriv, class Err, class Time>
-  Scalar error(const State& x_old, const Deriv&, Err& x_err, Time) const {
-    x_err.array() = x_err.array().abs() / (abs_ + rel_ * x_old.array().abs());
+  Scalar error(const State& x_old, const Deriv& dxdt_old, Err& x_err, Time dt) const {
     if (x_err.size() == 0) return Scalar(0);
+    const auto h = static_cast<Scalar>(dt);
+    const auto x_new = x_old.array() + h * dxdt_old.array();
+    const auto scale = abs_ + rel_ * x_old.array().abs().max(x_new.abs());
+    // An exact zero error is fine even where the scale is 0 (a component that stays at 0).
+    x_err.array() = (x_err.array() == Scalar(0)).select(Scalar(0), x_err.array().abs() / scale);
     // Checked first: Eigen's maxCoeff may skip a NaN.
     if (!x_err.allFinite()) return std::numeric_limits<Scalar>::infinity();
     return x_err.maxCoeff();

@@ -42,6 +42,11 @@ std::vector<std::byte> raw_file(const std::string& header, std::size_t data_byte
   return out;
 }
 
+// The header of one F32 tensor 'w' with the given JSON for its shape and data_offsets.
+std::string header_of_w(const std::string& shape, const std::string& offsets) {
+  return R"({"w": {"dtype": "F32", "shape": )" + shape + R"(, "data_offsets": )" + offsets + "}}";
+}
+
 std::string error_of_header(const std::string& header, std::size_t data_bytes) {
   const auto bytes = raw_file(header, data_bytes);
   return format_error_of([&] { SafetensorsFile::read_memory(bytes, "bad.safetensors"); });
@@ -148,7 +153,8 @@ TEST(SafetensorsRoundTrip, MetadataAndFilesOnDiskComeBack) {
   file.set_metadata("config", R"({"model": "CfC", "units": 8})");
   file.set_metadata("format", "pt");
   file.add_tensor("a.weight", {2, 2}, std::vector<float>{1, 2, 3, 4});
-  const fs::path path = fs::temp_directory_path() / ("safetensors_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".safetensors");
+  const auto seed = std::to_string(::testing::UnitTest::GetInstance()->random_seed());
+  const fs::path path = fs::temp_directory_path() / ("safetensors_test_" + seed + ".safetensors");
   file.write_file(path);
   const auto back = SafetensorsFile::read_file(path);
   fs::remove(path);
@@ -241,7 +247,7 @@ TEST(SafetensorsLoaderHelper, AddTensorRejectsReservedDuplicateAndMismatchedInpu
 }
 
 TEST(SafetensorsLoaderHelper, UnknownEntryFieldsAreIgnoredLikeThePythonLibraryDoes) {
-  const auto bytes = raw_file(R"({"w": {"dtype": "F32", "shape": [1], "note": {"by": ["hand", 1]}, "data_offsets": [0, 4]}})", 4);
+  const auto bytes = raw_file(header_of_w(R"([1], "note": {"by": ["hand", 1]})", "[0, 4]"), 4);
   EXPECT_EQ(SafetensorsFile::read_memory(bytes).get("w", {1}).to_float(), std::vector<float>{0.0f});
 }
 
@@ -267,7 +273,8 @@ TEST(SafetensorsErrors, HeaderLengthPastTheEndOfTheFileIsRejected) {
 TEST(SafetensorsErrors, AbsurdHeaderLengthIsRejectedBeforeAllocating) {
   auto bytes = raw_file("{}", 0);
   bytes[7] = std::byte{0x7f};  // about 9e18 bytes
-  EXPECT_TRUE(mentions(format_error_of([&] { SafetensorsFile::read_memory(bytes); }), "exceeds the limit of 100000000 bytes"));
+  const auto message = format_error_of([&] { SafetensorsFile::read_memory(bytes); });
+  EXPECT_TRUE(mentions(message, "exceeds the limit of 100000000 bytes"));
 }
 
 TEST(SafetensorsErrors, HeaderThatIsNotJsonOrNotAnObjectIsRejected) {
@@ -277,19 +284,20 @@ TEST(SafetensorsErrors, HeaderThatIsNotJsonOrNotAnObjectIsRejected) {
 
 TEST(SafetensorsErrors, UnknownDtypeIsNamedWithTheSupportedOnes) {
   const auto message = error_of_header(R"({"w": {"dtype": "I32", "shape": [1], "data_offsets": [0, 4]}})", 4);
-  EXPECT_EQ(message, R"(bad.safetensors: tensor 'w': dtype "I32" is not supported; expected one of F16, BF16, F32, F64)");
+  EXPECT_EQ(message,
+            R"(bad.safetensors: tensor 'w': dtype "I32" is not supported; expected one of F16, BF16, F32, F64)");
 }
 
 TEST(SafetensorsErrors, ShapeMustBeAListOfNonNegativeIntegers) {
   for (const std::string shape : {"[-1, 2]", "[2.5]", "\"3\"", "[[1]]"}) {
-    const auto message = error_of_header(R"({"w": {"dtype": "F32", "shape": )" + shape + R"(, "data_offsets": [0, 4]}})", 4);
+    const auto message = error_of_header(header_of_w(shape, "[0, 4]"), 4);
     EXPECT_TRUE(mentions(message, "tensor 'w': shape must be a list of non-negative integers")) << shape;
   }
   std::string rank_65 = "[1";
   for (int i = 0; i < 64; ++i) rank_65 += ",1";
-  EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "shape": )" + rank_65 + R"(], "data_offsets": [0, 4]}})", 4),
+  EXPECT_TRUE(mentions(error_of_header(header_of_w(rank_65 + "]", "[0, 4]"), 4),
                        "tensor 'w': shape has more than 64 dimensions"));
-  const auto huge = error_of_header(R"({"w": {"dtype": "F32", "shape": [4611686018427387904, 4], "data_offsets": [0, 4]}})", 4);
+  const auto huge = error_of_header(header_of_w("[4611686018427387904, 4]", "[0, 4]"), 4);
   EXPECT_TRUE(mentions(huge, "tensor 'w': shape [4611686018427387904, 4] is too large"));
 }
 
@@ -313,7 +321,7 @@ TEST(SafetensorsErrors, DataOffsetsMustBeAnOrderedPairInsideTheDataSection) {
 
 TEST(SafetensorsErrors, DeeplyNestedHeadersAreRejectedEarly) {
   const std::string deep = std::string(1000, '[') + std::string(1000, ']');
-  EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "shape": [1], "note": )" + deep + R"(, "data_offsets": [0, 4]}})", 4),
+  EXPECT_TRUE(mentions(error_of_header(header_of_w(R"([1], "note": )" + deep, "[0, 4]"), 4),
                        "tensor 'w': field 'note' nests deeper than 16 levels"));
   EXPECT_TRUE(mentions(error_of_header(deep, 0), "header must be a JSON object, got an array"));
 }
@@ -348,9 +356,10 @@ TEST(SafetensorsErrors, MetadataValuesMustBeStrings) {
 
 TEST(SafetensorsErrors, DuplicateNamesAreRejectedInsteadOfSilentlyOverwritten) {
   const std::string w = R"("w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]})";
-  EXPECT_TRUE(mentions(error_of_header("{" + w + ", " + w + "}", 4), "bad.safetensors: 'w' appears twice in the header"));
-  EXPECT_TRUE(mentions(error_of_header(R"({"w": {"dtype": "F32", "dtype": "F16", "shape": [1], "data_offsets": [0, 4]}})", 4),
-                       "tensor 'w': key 'dtype' appears twice"));
+  const auto twice = error_of_header("{" + w + ", " + w + "}", 4);
+  EXPECT_TRUE(mentions(twice, "bad.safetensors: 'w' appears twice in the header"));
+  const auto field_twice = error_of_header(header_of_w(R"([1], "shape": [1])", "[0, 4]"), 4);
+  EXPECT_TRUE(mentions(field_twice, "tensor 'w': key 'shape' appears twice"));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // microsecond to hours, float states, irregular sample times.
 #include <cmath>
 #include <cstddef>
+#include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,19 +21,27 @@ using test_systems::Decay;
 using test_systems::Oscillator;
 
 TEST(Dopri5, MeetsItsToleranceAndTakesMoreStepsAsTheToleranceShrinks) {
+  // The tolerance bounds each step's local error; the global error adds those up, so it is
+  // checked over about one period of the oscillator (2 s at w = 3), where it stays within 10x.
   const Oscillator oscillator{.w = 3.0};
-  const double gap = 4.0;
+  const Decay<VectorXd> decay{.k = 1.0};
+  const VectorXd decay_x0 = VectorXd::Ones(2);
+  const double gap = 2.0;
   std::size_t previous_steps = 0;
   for (const double tol : {1e-3, 1e-5, 1e-7, 1e-9, 1e-11}) {
     VectorXd x = Oscillator::start();
     const AdaptiveResult result =
         integrate_adaptive_dopri5(oscillator, x, 0.0, gap, {.abs = tol, .rel = tol});
     const double error = (x - oscillator.exact(gap)).cwiseAbs().maxCoeff();
-    // The tolerance bounds each step's local error; the global error may add up to a few of them.
     EXPECT_LT(error, 10.0 * tol) << "tolerance " << tol << ", " << result.steps << " steps";
-    RecordProperty("error_over_tolerance_at_" + detail::format_number(tol), std::to_string(error / tol));
     EXPECT_GT(result.steps, previous_steps) << "tolerance " << tol;
     previous_steps = result.steps;
+    RecordProperty("oscillator_error_over_tolerance_at_" + detail::format_number(tol),
+                   std::to_string(error / tol));
+
+    VectorXd y = decay_x0;
+    integrate_adaptive_dopri5(decay, y, 0.0, 5.0, {.abs = tol, .rel = tol});
+    EXPECT_LT((y - decay.exact(decay_x0, 5.0)).cwiseAbs().maxCoeff(), 10.0 * tol) << tol;
   }
 }
 
@@ -46,6 +56,24 @@ TEST(Dopri5, MeetsAbsoluteAndRelativeTolerancesSeparately) {
     const double allowed = tol.abs + tol.rel * exact.cwiseAbs().maxCoeff();
     EXPECT_LT((x - exact).cwiseAbs().maxCoeff(), 10.0 * allowed) << tol.abs << " " << tol.rel;
   }
+}
+
+TEST(Dopri5, APureRelativeToleranceCopesWithComponentsStartingAtZero) {
+  // LTC hidden states start at 0; with abs = 0 the scale there comes from the predicted x_new.
+  const test_systems::Ltc4 network;
+  const VectorXd x0 = VectorXd::Zero(test_systems::Ltc4::kNeurons);
+  VectorXd x = x0, reference = x0;
+  const AdaptiveResult result =
+      integrate_adaptive_dopri5(network, x, 0.0, 1.0, {.abs = 0.0, .rel = 1e-8});
+  integrate_adaptive_dopri5(network, reference, 0.0, 1.0, {.abs = 1e-13, .rel = 1e-13});
+  EXPECT_LT((x - reference).cwiseAbs().maxCoeff(), 1e-7);
+  EXPECT_LT(result.rejected, result.steps);
+  // A component that is 0 and stays 0 has zero error, not 0/0.
+  const Decay<VectorXd> decay{.k = 1.0};
+  VectorXd y = test_systems::vec({0.0, 1.0});
+  integrate_adaptive_dopri5(decay, y, 0.0, 1.0, {.abs = 0.0, .rel = 1e-8});
+  EXPECT_EQ(y(0), 0.0);
+  EXPECT_NEAR(y(1), std::exp(-1.0), 1e-7);
 }
 
 TEST(Dopri5, AMicrosecondGapTakesOneStepOfExactlyTheGap) {
@@ -119,6 +147,23 @@ TEST(Dopri5, ReusedAcrossGapsMatchesOneLongIntegration) {
     t += gap;
   }
   EXPECT_LT((x - oscillator.exact(t)).cwiseAbs().maxCoeff(), 1e-8);
+}
+
+TEST(Dopri5, ANonFiniteDerivativeThrowsInsteadOfAcceptingNan) {
+  // odeint alone would accept the step (a NaN error is not > 1); every trial must be rejected.
+  const auto nan_system = [](const VectorXd& x, VectorXd& dxdt, double) {
+    dxdt = x * std::numeric_limits<double>::quiet_NaN();
+  };
+  VectorXd x = VectorXd::Ones(2);
+  EXPECT_THROW(integrate_adaptive_dopri5(nan_system, x, 0.0, 1.0), std::runtime_error);
+  EXPECT_TRUE(x.allFinite());
+}
+
+TEST(Dopri5, AFiniteTimeBlowUpThrowsInsteadOfLooping) {
+  // x' = x^2 from x = 1 reaches infinity at t = 1 s; the gap asks for 2 s.
+  const auto blow_up = [](const VectorXd& x, VectorXd& dxdt, double) { dxdt = x.cwiseAbs2(); };
+  VectorXd x = VectorXd::Ones(1);
+  EXPECT_THROW(integrate_adaptive_dopri5(blow_up, x, 0.0, 2.0), std::runtime_error);
 }
 
 TEST(IntegrateTimes, Dopri5ObservesEveryIrregularSampleTime) {

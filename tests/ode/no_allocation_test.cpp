@@ -1,69 +1,28 @@
 // Repeated steps allocate nothing once a stepper's scratch is sized (STYLE.md §5).
 //
-// Eigen allocates with malloc from inline code, not with operator new, so both are counted:
-// operator new is replaced below, and tests/ode/CMakeLists.txt links ode_test with
-// --wrap=malloc/calloc/realloc, which sends this executable's own malloc calls through
-// __wrap_malloc. The first test proves the counter sees an Eigen allocation.
-#include <atomic>
+// Eigen allocates with malloc from inline code, not with operator new, so the counter from
+// tests/common (liquid_count_allocations in tests/CMakeLists.txt) counts both: operator new is
+// replaced and this executable's malloc/calloc/realloc calls are wrapped at link time.
+// The first test proves the counter sees an Eigen allocation.
 #include <cstddef>
-#include <cstdlib>
-#include <new>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "ode/ode.h"
+#include "tests/common/allocation_counter.h"
 #include "tests/ode/test_systems.h"
-
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-extern "C" {
-void* __real_malloc(std::size_t size);
-void* __real_calloc(std::size_t count, std::size_t size);
-void* __real_realloc(void* pointer, std::size_t size);
-void* __wrap_malloc(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __real_malloc(size);
-}
-void* __wrap_calloc(std::size_t count, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __real_calloc(count, size);
-}
-void* __wrap_realloc(void* pointer, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __real_realloc(pointer, size);
-}
-}  // extern "C"
-
-// new[] and the nothrow forms call this one in libstdc++. Not inlined, so GCC sees new paired
-// with delete rather than malloc with free (-Wmismatched-new-delete).
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* pointer = __real_malloc(size == 0 ? 1 : size)) return pointer;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* pointer) noexcept { std::free(pointer); }
-[[gnu::noinline]] void operator delete(void* pointer, std::size_t) noexcept { std::free(pointer); }
 
 namespace liquid::ode {
 namespace {
 
 using Eigen::VectorXd;
-using test_systems::Decay;
 using test_systems::LinearConductance;
 using test_systems::Ltc4;
 using test_systems::Oscillator;
+using liquid::testing::allocations_during;
 
 constexpr int kSteps = 10'000;
-
-// Allocations made while `body` runs.
-template <class Body>
-std::size_t allocations_during(Body&& body) {
-  const std::size_t before = g_allocations.load();
-  body();
-  return g_allocations.load() - before;
-}
 
 TEST(NoHeapAllocation, TheCounterSeesEigenAndOperatorNewAllocations) {
   double sum = 0.0;
