@@ -91,6 +91,11 @@ void CfcCell::prepare() {
     heads_b_.segment(2 * u, u) = time_a_b_.col(0);
     heads_b_.segment(3 * u, u) = time_b_b_.col(0);
   }
+  if (pure) {
+    // A and w_tau are stored [1, units] like ncps; a contiguous copy lets exp() vectorise.
+    pure_a_ = a_.row(0).transpose().array();
+    pure_abs_w_tau_ = w_tau_.row(0).transpose().array().abs();
+  }
   if (sparsity_mask_) {
     heads_w_.topRows(u).array() *= sparsity_mask_->array();
     if (!pure) heads_w_.middleRows(u, u).array() *= sparsity_mask_->array();
@@ -155,11 +160,9 @@ void CfcCell::forward(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eig
   auto ff1 = ws.heads.topRows(u).array();
   if (config_.mode == CfcMode::kPure) {
     // h' = -A exp(-ts (|w_tau| + |ff1|)) ff1 + A   (the closed-form solution, eq. 10 of the paper)
-    const auto a = a_.row(0).transpose().array();
-    const auto w_tau = w_tau_.row(0).transpose().array();
     for (Eigen::Index b = 0; b < h.cols(); ++b) {
       auto f = ff1.col(b);
-      h.col(b).array() = -a * (-ts(b) * (w_tau.abs() + f.abs())).exp() * f + a;
+      h.col(b).array() = -pure_a_ * (-ts(b) * (pure_abs_w_tau_ + f.abs())).exp() * f + pure_a_;
     }
     return;
   }

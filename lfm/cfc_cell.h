@@ -71,6 +71,7 @@ class CfcCell {
   // Derived by prepare(): one product gives every head (4 x units rows; units in pure mode).
   Eigen::MatrixXf heads_w_;
   Eigen::VectorXf heads_b_;
+  Eigen::ArrayXf pure_a_, pure_abs_w_tau_;
 };
 
 }  // namespace liquid::lfm

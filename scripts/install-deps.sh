@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages liquid builds with, only those missing. Run as root (or with sudo).
+# Extra package names given as arguments are installed too (scripts/fuzz.sh adds clang).
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config ninja-build ccache
   libeigen3-dev libboost-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do
