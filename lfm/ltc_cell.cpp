@@ -1,5 +1,6 @@
 #include "lfm/ltc_cell.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -59,6 +60,38 @@ void accumulate_synapses(const float* sigma, const float* neg_sigma_mu, const fl
     const Packet s = sigmoid.packetOp(pmadd(ploadu<Packet>(sigma + j), pre_p, ploadu<Packet>(neg_sigma_mu + j)));
     pstoreu(numerator + j, pmadd(ploadu<Packet>(w_erev + j), s, ploadu<Packet>(numerator + j)));
     pstoreu(denominator + j, pmadd(ploadu<Packet>(w + j), s, ploadu<Packet>(denominator + j)));
+  }
+}
+
+// P packets of postsynaptic neurons against every presynaptic neuron, sums held in registers.
+struct DenseBlock {
+  const float *sigma, *neg_sigma_mu, *w_erev, *w;  // column 0 of the block; columns `stride` apart
+  Eigen::Index stride;
+  float *numerator, *denominator;
+};
+
+template <int P>
+void accumulate_dense_block(const DenseBlock& b, const Eigen::VectorXf& v) noexcept {
+  using namespace Eigen::internal;
+  const FastSigmoidOp sigmoid;
+  Packet num[P], den[P];
+  for (int k = 0; k < P; ++k) {
+    num[k] = ploadu<Packet>(b.numerator + k * kLanes);
+    den[k] = ploadu<Packet>(b.denominator + k * kLanes);
+  }
+  for (Eigen::Index i = 0; i < v.size(); ++i) {
+    const Eigen::Index col = i * b.stride;
+    const Packet pre = pset1<Packet>(v(i));
+    for (int k = 0; k < P; ++k) {
+      const Eigen::Index at = col + k * kLanes;
+      const Packet s = sigmoid.packetOp(pmadd(ploadu<Packet>(b.sigma + at), pre, ploadu<Packet>(b.neg_sigma_mu + at)));
+      num[k] = pmadd(ploadu<Packet>(b.w_erev + at), s, num[k]);
+      den[k] = pmadd(ploadu<Packet>(b.w + at), s, den[k]);
+    }
+  }
+  for (int k = 0; k < P; ++k) {
+    pstoreu(b.numerator + k * kLanes, num[k]);
+    pstoreu(b.denominator + k * kLanes, den[k]);
   }
 }
 
@@ -160,6 +193,8 @@ void LtcCell::prepare() {
     const int end = (hi / kLanes + 1) * kLanes;
     spans_.push_back({i, first, end - first});
   }
+  dense_ = static_cast<int>(spans_.size()) == u &&
+           std::all_of(spans_.begin(), spans_.end(), [&](const SourceSpan& s) { return s.count == padded; });
 }
 
 void LtcCell::init_weights(uint64_t seed) {
@@ -229,10 +264,26 @@ void LtcCell::conductances(const Eigen::VectorXf& v, Eigen::VectorXf& numerator,
   // numerator = gleak vleak + sum_i w_i s_i erev_i,  denominator = gleak + sum_i w_i s_i
   ws.padded_numerator = ws.sensory_numerator;
   ws.padded_denominator = ws.sensory_denominator;
-  for (const SourceSpan& span : spans_) {
-    const int i = span.source, f = span.first;
-    accumulate_synapses(&sigma_t_(f, i), &neg_sigma_mu_t_(f, i), &w_erev_t_(f, i), &w_t_(f, i), v(i), span.count,
-                        ws.padded_numerator.data() + f, ws.padded_denominator.data() + f);
+  if (dense_) {
+    // Every neuron reaches every other: blocks of up to four packets of postsynaptic neurons keep
+    // their sums in registers across all presynaptic neurons.
+    const int padded = padded_units();
+    for (int block = 0; block < padded; block += 4 * kLanes) {
+      const DenseBlock b{&sigma_t_(block, 0), &neg_sigma_mu_t_(block, 0), &w_erev_t_(block, 0), &w_t_(block, 0),
+                         sigma_t_.rows(), ws.padded_numerator.data() + block, ws.padded_denominator.data() + block};
+      switch (std::min(4, (padded - block) / kLanes)) {
+        case 4: accumulate_dense_block<4>(b, v); break;
+        case 3: accumulate_dense_block<3>(b, v); break;
+        case 2: accumulate_dense_block<2>(b, v); break;
+        default: accumulate_dense_block<1>(b, v); break;
+      }
+    }
+  } else {
+    for (const SourceSpan& span : spans_) {
+      const int i = span.source, f = span.first;
+      accumulate_synapses(&sigma_t_(f, i), &neg_sigma_mu_t_(f, i), &w_erev_t_(f, i), &w_t_(f, i), v(i), span.count,
+                          ws.padded_numerator.data() + f, ws.padded_denominator.data() + f);
+    }
   }
   numerator = ws.padded_numerator.head(config_.units);
   denominator = ws.padded_denominator.head(config_.units);

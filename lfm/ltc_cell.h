@@ -98,6 +98,7 @@ class LtcCell {
     int source, first, count;  // synapses of `source` reach neurons [first, first + count)
   };
   std::vector<SourceSpan> spans_;
+  bool dense_ = false;  // every neuron reaches every other: the register-blocked loop
 
   friend class LtcSystem;
 };

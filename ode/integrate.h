@@ -144,8 +144,9 @@ AdaptiveResult integrate_adaptive(Stepper& stepper, const Sys& system, State& x,
   detail::check_start_time(t0, "integrate_adaptive");
   detail::check_gap(dt, "integrate_adaptive");
   if (!(std::isfinite(initial_step) && initial_step >= 0.0)) {
-    throw std::invalid_argument("liquid::ode::integrate_adaptive: initial_step must be finite and >= 0 s; got " +
-                                detail::format_number(initial_step));
+    throw std::invalid_argument(
+        "liquid::ode::integrate_adaptive: initial_step must be finite and >= 0 s; got " +
+        detail::format_number(initial_step));
   }
   const double estimate = stepper.restart(system, x, t0);
   double h = std::min(initial_step > 0.0 ? initial_step : estimate, dt);

@@ -53,10 +53,10 @@ void conductance_derivative(const Sys& system, const State& x, State& dxdt, doub
   dxdt.array() = (dxdt.array() - denominator_scratch.array() * x.array()) / cm_scratch.array();
 }
 
-// Gives a conductance system the plain operator() that explicit steppers call.
-// Holds a reference to the system and its own scratch, so it is cheap to make and must not be
-// shared between threads (one per stream). Not copyable on purpose: odeint copies systems by
-// value, and a copy of the scratch would allocate; pass it by reference.
+// Gives a conductance system the plain operator() that explicit steppers and Dopri5 call.
+// Holds a reference to the system (so the system must outlive it) and its own scratch, so it
+// must not be shared between threads (one per stream). Not copyable: a copy would allocate
+// scratch; the liquid::ode integrate functions take systems by reference.
 template <class State, ConductanceSystem<State> Sys>
 class ConductanceRhs {
  public:
@@ -65,6 +65,8 @@ class ConductanceRhs {
     denominator_.resizeLike(like);
     cm_.resizeLike(like);
   }
+  ConductanceRhs(const Sys&&) = delete;  // would dangle
+  ConductanceRhs(const Sys&&, const State&) = delete;
   ConductanceRhs(const ConductanceRhs&) = delete;
   ConductanceRhs& operator=(const ConductanceRhs&) = delete;
 

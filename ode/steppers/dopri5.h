@@ -82,8 +82,9 @@ inline void check_tolerances(const Tolerances& tol) {
   const bool ok = std::isfinite(tol.abs) && std::isfinite(tol.rel) && tol.abs >= 0.0 &&
                   tol.rel >= 0.0 && tol.abs + tol.rel > 0.0;
   if (!ok) {
-    throw std::invalid_argument("liquid::ode::Dopri5: tolerances must be finite, >= 0 and not both 0; got abs " +
-                                format_number(tol.abs) + ", rel " + format_number(tol.rel));
+    throw std::invalid_argument(
+        "liquid::ode::Dopri5: tolerances must be finite, >= 0 and not both 0; got abs " +
+        format_number(tol.abs) + ", rel " + format_number(tol.rel));
   }
 }
 

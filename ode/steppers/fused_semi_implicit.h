@@ -47,7 +47,7 @@ class FusedSemiImplicit {
     resize_like(x);
     system.conductances(x, t, numerator_, denominator_);
     system.capacitance(cm_);
-    // cm/h is ncps's cm_t (the capacitance per unfold).
+    // cm/h is ncps's cm_t = cm / (elapsed_time / ode_unfolds).
     const auto inv_h = static_cast<Scalar>(1.0 / h);
     const auto eps = static_cast<Scalar>(epsilon_);
     x.array() = (cm_.array() * inv_h * x.array() + numerator_.array()) /

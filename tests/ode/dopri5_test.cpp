@@ -48,7 +48,8 @@ TEST(Dopri5, MeetsItsToleranceAndTakesMoreStepsAsTheToleranceShrinks) {
 TEST(Dopri5, MeetsAbsoluteAndRelativeTolerancesSeparately) {
   const Decay<VectorXd> decay{.k = 2.0};
   const VectorXd x0 = VectorXd::Constant(3, 100.0);
-  for (const Tolerances tol : {Tolerances{.abs = 1e-6, .rel = 0.0}, Tolerances{.abs = 0.0, .rel = 1e-8},
+  for (const Tolerances tol : {Tolerances{.abs = 1e-6, .rel = 0.0},
+                               Tolerances{.abs = 0.0, .rel = 1e-8},
                                Tolerances{.abs = 1e-4, .rel = 1e-4}}) {
     VectorXd x = x0;
     integrate_adaptive_dopri5(decay, x, 0.0, 1.0, tol);
