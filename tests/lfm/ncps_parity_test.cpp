@@ -1,5 +1,6 @@
 // Parity with ncps: every reference case of tests/data (written by ncps v1.0.1 itself, see
-// NCPS_REFERENCE.md) through the sequence face and the step face.
+// NCPS_REFERENCE.md) and of tests/data/extra (more modes, activations and wirings, written by
+// ncps through python/export_ncps.py, see make_cases.py there) through both faces.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -106,6 +107,12 @@ INSTANTIATE_TEST_SUITE_P(AllReferenceCases, NcpsParity,
                                            "cfc_no_backbone", "cfc_mixed_memory", "wired_cfc_autoncp",
                                            "ltc_fully_connected", "ltc_ncp", "ltc_unconstrained"),
                          [](const auto& info) { return info.param; });
+
+INSTANTIATE_TEST_SUITE_P(ExtraCases, NcpsParity,
+                         ::testing::Values("extra/cfc_gelu_2layers_proj", "extra/cfc_relu_no_gate_mixed",
+                                           "extra/cfc_tanh_pure_mixed", "extra/wired_cfc_ncp_no_gate",
+                                           "extra/ltc_autoncp_mixed", "extra/ltc_random_linear_clamped"),
+                         [](const auto& info) { return info.param.substr(6); });
 
 }  // namespace
 }  // namespace liquid::lfm
