@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh build
+LIQUID_TARGETS=liquid scripts/build.sh build
 bin=build/apps/liquid
 data=samples/data
 mkdir -p out
