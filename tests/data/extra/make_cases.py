@@ -7,7 +7,8 @@ NCP-wired CfC, LTC with mixed memory, a Random wiring with linear mappings and c
 
 Each CASE.json is what python/export_ncps.py writes for the model, plus batch and seq; each
 CASE.safetensors holds the state_dict as `param.NAME`, `input` (batch, seq, inputs), `timespans`
-(batch, seq), ncps's `expected_output` and `expected_state` (and `expected_cell_state`).
+(batch, seq), ncps's `expected_output` and `expected_state` (and `expected_cell_state`), and, as in
+NCPS_REFERENCE.md, `loss_weights` and autograd's `grad.NAME` of sum(expected_output * loss_weights).
 Made with ncps v1.0.1 (695ec22) and Debian's python3-torch 1.13.
 """
 import json, os, sys, tempfile
@@ -46,9 +47,11 @@ def main():
         # CfC's layers differ in width, so it runs one sample with a scalar per step.
         ts_in = ts.unsqueeze(-1) if getattr(model, "wired_mode", False) else \
             ts.unsqueeze(-1).expand(batch, seq, model.state_size).contiguous()
-        with torch.no_grad():
-            out, hx = model(x, timespans=ts_in)
+        out, hx = model(x, timespans=ts_in)
         h, c = hx if isinstance(hx, tuple) else (hx, None)
+        weights = torch.randn(out.shape, generator=g)
+        model.zero_grad()
+        (out * weights).sum().backward()
         with tempfile.TemporaryDirectory() as tmp:
             export_ncps(model, os.path.join(tmp, "s.safetensors"), os.path.join(tmp, "c.json"), input_size=N_IN)
             config = json.load(open(os.path.join(tmp, "c.json")))
@@ -57,7 +60,9 @@ def main():
         with open(os.path.join(here, name + ".json"), "w") as f:
             json.dump(config, f, indent=1)
         tensors = {"param." + k: v for k, v in model.state_dict().items()}
-        tensors.update({"input": x, "timespans": ts, "expected_output": out, "expected_state": h})
+        tensors.update({"input": x, "timespans": ts, "expected_output": out, "expected_state": h,
+                        "loss_weights": weights})
+        tensors.update({"grad." + k: p.grad for k, p in model.named_parameters() if p.grad is not None})
         if c is not None:
             tensors["expected_cell_state"] = c
         write_safetensors(os.path.join(here, name + ".safetensors"), tensors)
