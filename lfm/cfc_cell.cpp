@@ -31,6 +31,11 @@ CfcCell::CfcCell(const CfcConfig& config, std::optional<Eigen::MatrixXf> sparsit
   const int cat = config.input_size + config.units;
   if (sparsity_mask_ && (sparsity_mask_->rows() != config.units || sparsity_mask_->cols() != cat))
     throw std::invalid_argument("cfc sparsity mask must be " + std::to_string(config.units) + " x " + std::to_string(cat));
+  // The mask multiplies ff1/ff2's weights (units x head_input_size), so with a backbone its width
+  // must equal backbone_units too (ncps fails the same way in F.linear otherwise).
+  if (sparsity_mask_ && config.backbone_layers > 0 && config.backbone_units != cat)
+    throw std::invalid_argument("cfc sparsity mask needs backbone_units == input_size + units (" + std::to_string(cat) +
+                                ") with a backbone, got " + std::to_string(config.backbone_units));
 
   int in = cat;
   for (int l = 0; l < config.backbone_layers; ++l) {
@@ -156,8 +161,13 @@ void CfcCell::forward(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eig
   // [ff1; ff2; t_a; t_b] = W_heads z + b_heads: one product for all four heads.
   ws.heads.noalias() = heads_w_ * *z;
   ws.heads.colwise() += heads_b_;
+  finish_heads(ws.heads, h, ts);
+}
 
-  auto ff1 = ws.heads.topRows(u).array();
+void CfcCell::finish_heads(Eigen::MatrixXf& heads, Eigen::Ref<Eigen::MatrixXf> h,
+                           const Eigen::Ref<const Eigen::RowVectorXf>& ts) const noexcept {
+  const int u = config_.units;
+  auto ff1 = heads.topRows(u).array();
   if (config_.mode == CfcMode::kPure) {
     // h' = -A exp(-ts (|w_tau| + |ff1|)) ff1 + A   (the closed-form solution, eq. 10 of the paper)
     for (Eigen::Index b = 0; b < h.cols(); ++b) {
@@ -166,9 +176,9 @@ void CfcCell::forward(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eig
     }
     return;
   }
-  auto ff2 = ws.heads.middleRows(u, u).array();
-  auto t_a = ws.heads.middleRows(2 * u, u).array();
-  auto t_b = ws.heads.middleRows(3 * u, u).array();
+  auto ff2 = heads.middleRows(u, u).array();
+  auto t_a = heads.middleRows(2 * u, u).array();
+  auto t_b = heads.middleRows(3 * u, u).array();
   ff1 = ff1.tanh();
   ff2 = ff2.tanh();
   // The time gate: the elapsed time picks between ff1 (short gaps) and ff2 (long gaps).

@@ -39,6 +39,21 @@ struct CfcWorkspace {
   Eigen::MatrixXf cat;            // [x; h], (input + units) x batch
   Eigen::MatrixXf backbone[2];    // ping-pong between backbone layers
   Eigen::MatrixXf heads;          // stacked [ff1; ff2; t_a; t_b] pre-activations
+  // Used only by backward(), which sizes them on first use (forward-only users pay nothing).
+  Eigen::MatrixXf d_heads;        // dL/d(head pre-activations), rows as `heads`
+  Eigen::MatrixXf d_heads_w;      // dL/d(stacked head weights) before the split and the mask
+  Eigen::MatrixXf d_backbone[2];  // dL/d(backbone layer output), ping-pong
+  Eigen::MatrixXf d_cat;          // dL/d[x; h]
+};
+
+// What backward() needs from one forward step of a batch; one tape per step for BPTT.
+struct CfcTape {
+  Eigen::MatrixXf cat;                       // [x; h_prev], (input + units) x batch
+  std::vector<Eigen::MatrixXf> backbone_pre;   // per backbone layer: W z + b
+  std::vector<Eigen::MatrixXf> backbone_post;  // per backbone layer: act(W z + b)
+  // After the step: [tanh ff1; tanh ff2; t_interp; t_b pre] (default/no_gate), raw ff1 (pure).
+  Eigen::MatrixXf heads;
+  Eigen::RowVectorXf ts;
 };
 
 class CfcCell {
@@ -62,7 +77,25 @@ class CfcCell {
   void forward(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eigen::MatrixXf> h,
                const Eigen::Ref<const Eigen::RowVectorXf>& ts, CfcWorkspace& ws) const noexcept;
 
+  // Training: forward_taped records one step, backward takes it back (one step of BPTT).
+  void resize_tape(CfcTape& tape, int batch) const;
+  // Same result as forward(), bit for bit, and keeps what backward() needs. tape sized for the batch.
+  void forward_taped(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eigen::MatrixXf> h,
+                     const Eigen::Ref<const Eigen::RowVectorXf>& ts, CfcWorkspace& ws, CfcTape& tape) const noexcept;
+  // Given dL/dh_new (units x batch), ADDS parameter gradients into `grads` (a cell of the same
+  // configuration whose parameter matrices hold gradients, ncps's names and layout; its sparsity
+  // mask is left untouched, it is not trainable) and WRITES dL/dh_prev (units x batch) and dL/dx
+  // (input_size x batch). d_h_prev may alias d_h_new. Allocates only on the first call per size.
+  void backward(const CfcTape& tape, const Eigen::Ref<const Eigen::MatrixXf>& d_h_new,
+                Eigen::Ref<Eigen::MatrixXf> d_h_prev, Eigen::Ref<Eigen::MatrixXf> d_x,
+                CfcCell& grads, CfcWorkspace& ws) const;
+
  private:
+  // The part of the step after the head product, shared by forward() and forward_taped():
+  // turns `heads` (pre-activations) into what CfcTape::heads documents and writes h.
+  void finish_heads(Eigen::MatrixXf& heads, Eigen::Ref<Eigen::MatrixXf> h,
+                    const Eigen::Ref<const Eigen::RowVectorXf>& ts) const noexcept;
+
   CfcConfig config_;
   std::optional<Eigen::MatrixXf> sparsity_mask_;
   std::vector<Eigen::MatrixXf> backbone_w_, backbone_b_;

@@ -49,6 +49,18 @@ struct LtcWorkspace {
   ode::FusedSemiImplicit<Eigen::VectorXf> fused;
   ode::Dopri5<Eigen::VectorXf> dopri5;
   Eigen::VectorXf padded_numerator, padded_denominator;  // rounded up to whole SIMD packets
+  // backward() scratch, sized on first use (inference never pays for the units x units buffers).
+  Eigen::ArrayXXf bw_s, bw_da, bw_dz, bw_d_w;         // units x units: synapses (src row, dest col)
+  Eigen::ArrayXXf bw_sens_s, bw_sens_da, bw_sens_dz;  // input_size x units
+  Eigen::ArrayXf bw_dv, bw_dn, bw_dd, bw_sens_dn, bw_sens_dd, bw_d_in;
+};
+
+// What backward() needs from one forward_taped() step of one sample.
+struct LtcTape {
+  double dt = 0.0;               // <= 0: the state was left unchanged
+  Eigen::VectorXf x;             // input_size: the raw input
+  Eigen::VectorXf mapped_input;  // input_size: after the input mapping
+  Eigen::MatrixXf v;             // units x (ode_unfolds + 1): column k is the state before unfold k
 };
 
 class LtcCell {
@@ -71,6 +83,19 @@ class LtcCell {
   // One sample: x (input_size), v (units) replaced by the state after dt seconds, y (motor_size).
   void forward(const Eigen::Ref<const Eigen::VectorXf>& x, Eigen::Ref<Eigen::VectorXf> v, double dt,
                Eigen::Ref<Eigen::VectorXf> y, LtcWorkspace& ws) const;
+
+  void resize_tape(LtcTape& tape) const;
+  // Same result as forward() (fused solver; throws std::logic_error for the dopri5 solver, whose
+  // gradient is not written yet), keeping what backward() needs.
+  void forward_taped(const Eigen::Ref<const Eigen::VectorXf>& x, Eigen::Ref<Eigen::VectorXf> v, double dt,
+                     Eigen::Ref<Eigen::VectorXf> y, LtcWorkspace& ws, LtcTape& tape) const;
+  // Given dL/dy (motor_size) and dL/dv_new (units, the gradient flowing from later steps), ADDS
+  // parameter gradients into `grads` (an LtcCell of the same configuration whose parameter matrices
+  // hold gradients, same names/shapes as for_each_parameter, ncps's layout) and WRITES (overwrites)
+  // dL/dv_prev (units) and dL/dx (input_size). Sparsity masks get no gradient.
+  void backward(const LtcTape& tape, const Eigen::Ref<const Eigen::VectorXf>& d_y,
+                const Eigen::Ref<const Eigen::VectorXf>& d_v_new, Eigen::Ref<Eigen::VectorXf> d_v_prev,
+                Eigen::Ref<Eigen::VectorXf> d_x, LtcCell& grads, LtcWorkspace& ws) const;
 
   // The right-hand side for the current input (after set_input): dv/dt and its conductance form.
   void set_input(const Eigen::Ref<const Eigen::VectorXf>& x, LtcWorkspace& ws) const noexcept;

@@ -89,6 +89,16 @@ class Model {
                   Eigen::Ref<Eigen::MatrixXf> c, const Eigen::Ref<const Eigen::RowVectorXf>& ts,
                   Eigen::Ref<Eigen::MatrixXf> y, ModelWorkspace& ws) const;
 
+  // --- training (lfm/model_backward.cpp) ---
+  // A model of the same configuration with every trainable parameter zero: the gradient holder
+  // that forward_backward accumulates into (its parameters line up with this model's by name).
+  Model zeros_like() const;
+  // The sequence face with backpropagation through time: runs forward like forward() (writing
+  // `output` if not empty) and ADDS dL/dparameter into `grads` for the loss gradient d_output
+  // (batch, steps, output_size). Initial states are zero. LTC: fused solver only.
+  void forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+                        std::span<const float> d_output, Model& grads, std::span<float> output = {}) const;
+
   const std::variant<CfcCell, WiredCfcCell, LtcCell>& cell() const { return cell_; }
 
  private:

@@ -15,6 +15,14 @@ namespace liquid::lfm {
 
 struct WiredCfcWorkspace {
   std::vector<CfcWorkspace> layers;
+  // Used only by backward(), sized on first use: per layer l, dL/d(input of l) = dL/d(new state of
+  // l-1) through layer l, and dL/d(new state of l) in total.
+  std::vector<Eigen::MatrixXf> d_input, d_state;
+};
+
+// One forward step of every layer, for backward().
+struct WiredCfcTape {
+  std::vector<CfcTape> layers;
 };
 
 class WiredCfcCell {
@@ -34,6 +42,15 @@ class WiredCfcCell {
   void resize_workspace(WiredCfcWorkspace& ws, int batch) const;
   void forward(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eigen::MatrixXf> h,
                const Eigen::Ref<const Eigen::RowVectorXf>& ts, WiredCfcWorkspace& ws) const noexcept;
+
+  // As CfcCell's, on the full concatenated state (h, d_h_new, d_h_prev: state_size x batch).
+  void resize_tape(WiredCfcTape& tape, int batch) const;
+  void forward_taped(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eigen::MatrixXf> h,
+                     const Eigen::Ref<const Eigen::RowVectorXf>& ts, WiredCfcWorkspace& ws,
+                     WiredCfcTape& tape) const noexcept;
+  void backward(const WiredCfcTape& tape, const Eigen::Ref<const Eigen::MatrixXf>& d_h_new,
+                Eigen::Ref<Eigen::MatrixXf> d_h_prev, Eigen::Ref<Eigen::MatrixXf> d_x,
+                WiredCfcCell& grads, WiredCfcWorkspace& ws) const;
 
  private:
   std::vector<CfcCell> layers_;
