@@ -3,7 +3,8 @@
 //
 //   build/bench/cell_bench --benchmark_format=json   (or --benchmark_out=FILE.json)
 //
-// Counters: GFLOP/s of the nominal products (bench_models.h), x_ncps = ncps time / our time.
+// Counters: GFLOP/s of the nominal products (bench_models.h; a backward pass counted as twice the
+// forward), ncps_us / ncps_ms = ncps + PyTorch's time for the same figure.
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -56,6 +57,23 @@ void sequence_forward(benchmark::State& st, const BenchModel& bm, int threads) {
   st.counters["ncps_ms"] = bm.ncps_sequence_ms;
 }
 
+// Training throughput: the sequence face with backpropagation through time (one thread).
+void sequence_forward_backward(benchmark::State& st, const BenchModel& bm) {
+  const Model model(bm.config, 42);
+  Model grads = model.zeros_like();
+  constexpr int kBatch = 32, kSteps = 128;
+  const auto x = random_values(size_t(kBatch) * kSteps * model.input_size(), 3, -1.0f, 1.0f);
+  const auto dt = random_values(size_t(kBatch) * kSteps, 4, 0.05f, 2.5f);
+  const auto d_y = random_values(size_t(kBatch) * kSteps * model.output_size(), 5, -1.0f, 1.0f);
+  for (auto _ : st) {
+    model.forward_backward(x, dt, kBatch, kSteps, d_y, grads);
+    benchmark::ClobberMemory();
+  }
+  st.counters["GFLOP/s"] = benchmark::Counter(3 * bm.flops_per_step * kBatch * kSteps * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["ncps_ms"] = bm.ncps_train_ms;
+}
+
 const bool kRegistered = [] {
   for (const BenchModel& bm : liquid::bench::bench_models()) {
     benchmark::RegisterBenchmark(("step/" + bm.name).c_str(), step_latency, bm)->Unit(benchmark::kMicrosecond);
@@ -64,6 +82,8 @@ const bool kRegistered = [] {
                                    sequence_forward, bm, threads)
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
+    benchmark::RegisterBenchmark(("train_b32_t128/" + bm.name).c_str(), sequence_forward_backward, bm)
+        ->Unit(benchmark::kMillisecond);
   }
   return true;
 }();
