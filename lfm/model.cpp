@@ -1,6 +1,7 @@
 #include "lfm/model.h"
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 #include <thread>
 #include <set>
@@ -64,6 +65,11 @@ void Model::prepare() {
   std::visit([](auto& cell) { cell.prepare(); }, cell_);
 }
 
+void Model::apply_constraints() {
+  if (auto* ltc = std::get_if<LtcCell>(&cell_)) ltc->apply_weight_constraints();
+  prepare();
+}
+
 int64_t Model::parameter_count() const {
   int64_t n = 0;
   for_each_parameter([&](const ParamRef& p) {
@@ -117,6 +123,17 @@ SafetensorsFile Model::to_tensors(DType dtype) const {
 }
 
 void Model::save(const std::filesystem::path& path, DType dtype) const { to_tensors(dtype).write_file(path); }
+
+void Model::export_ncps(const std::filesystem::path& state_path, const std::filesystem::path& config_path) const {
+  to_tensors(DType::kF32).write_file(state_path);
+  const std::filesystem::path tmp = config_path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << config_to_json(config_).dump(1) << "\n";
+    if (!out) throw std::runtime_error(config_path.string() + ": cannot write the configuration");
+  }
+  std::filesystem::rename(tmp, config_path);
+}
 
 Model Model::load(const std::filesystem::path& path) {
   const SafetensorsFile file = SafetensorsFile::read_file(path);

@@ -54,6 +54,10 @@ class Model {
                             const std::string& prefix = "");
   void load_tensors(const SafetensorsFile& tensors, const std::string& source, const std::string& prefix = "");
   SafetensorsFile to_tensors(DType dtype = DType::kF32) const;
+  // What ncps loads: the state_dict (ncps's names, F32) for model.load_state_dict(
+  // safetensors.torch.load_file(STATE)) and the configuration JSON that python/export_ncps.py
+  // also writes (CfC(...) / LTC(...) arguments and the wiring's matrices).
+  void export_ncps(const std::filesystem::path& state_path, const std::filesystem::path& config_path) const;
 
   const ModelConfig& config() const { return config_; }
   int input_size() const { return config_.input_size; }
@@ -67,6 +71,9 @@ class Model {
   void for_each_parameter(const ParamVisitor& visit);
   void for_each_parameter(const ParamVisitor& visit) const;
   void prepare();  // after parameters change
+  // After an optimiser update: ncps's clamping of LTC parameters (w, sensory_w, cm, gleak >= 0)
+  // when implicit constraints are off, then prepare().
+  void apply_constraints();
 
   // --- step face ---
   ModelState initial_state() const;  // zeros, as ncps

@@ -40,4 +40,10 @@ head -c 100 "$tmp/m.safetensors" >"$tmp/trunc.safetensors"
 if "$liquid" info "$tmp/trunc.safetensors" 2>"$tmp/err"; then fail "truncated accepted"; fi
 grep -q "trunc.safetensors" "$tmp/err" || { cat "$tmp/err"; fail "truncated error"; }
 "$liquid" run --help | grep -q -- "--t0" || fail "run --help"
+
+# export --ncps writes a state_dict and a config that import reads back to the same model.
+"$liquid" export "$tmp/m.safetensors" --ncps -o "$tmp/back.safetensors" --config "$tmp/back.json" >/dev/null
+"$liquid" import --ncps "$tmp/back.safetensors" --config "$tmp/back.json" -o "$tmp/m2.safetensors" >/dev/null
+"$liquid" run "$tmp/m2.safetensors" --input "$root/samples/data/irregular_series.csv" --state -o "$tmp/out2.csv"
+cmp -s "$tmp/out.csv" "$tmp/out2.csv" || fail "export/import round trip changed the outputs"
 echo "cli tests passed"

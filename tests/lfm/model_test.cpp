@@ -182,3 +182,38 @@ TEST(SequenceFace, ThreadCountDoesNotChangeTheNumbers) {
 
 }  // namespace
 }  // namespace liquid::lfm
+
+namespace liquid::lfm {
+namespace {
+
+TEST(NcpsExport, ImportedNcpsTensorsExportBitForBitWithAConfigThatRebuildsTheModel) {
+  const auto dir = std::filesystem::temp_directory_path();
+  for (const char* name : {"cfc_silu_2layers_proj", "cfc_mixed_memory", "wired_cfc_autoncp", "ltc_ncp",
+                           "ltc_unconstrained"}) {
+    const auto reference = SafetensorsFile::read_file(kData + "/" + name + ".safetensors");
+    const Model model = reference_model(name);
+    const auto state_path = dir / (std::string(name) + "_export.safetensors");
+    const auto config_path = dir / (std::string(name) + "_export.json");
+    model.export_ncps(state_path, config_path);
+    const auto exported = SafetensorsFile::read_file(state_path);
+    int compared = 0;
+    for (const std::string& ref_name : reference.names()) {
+      if (ref_name.rfind("param.", 0) != 0) continue;
+      const std::string state_name = ref_name.substr(6);
+      ASSERT_TRUE(exported.contains(state_name)) << name << ": " << state_name;
+      EXPECT_EQ(exported.tensor(state_name).shape, reference.tensor(ref_name).shape) << state_name;
+      EXPECT_EQ(exported.as_float(state_name), reference.as_float(ref_name)) << name << ": " << state_name;
+      ++compared;
+    }
+    EXPECT_EQ(static_cast<size_t>(compared), exported.names().size()) << name << ": extra tensors in the export";
+    const Model rebuilt = Model::from_tensors(config_from_json(read_json(config_path.string()), config_path.string()),
+                                              exported, state_path.string());
+    const std::vector<float> x(size_t(3) * model.input_size(), 0.4f), dt{0.3f, 1.1f, 2.0f};
+    EXPECT_EQ(run(rebuilt, x, dt), run(model, x, dt)) << name;
+    std::filesystem::remove(state_path);
+    std::filesystem::remove(config_path);
+  }
+}
+
+}  // namespace
+}  // namespace liquid::lfm
