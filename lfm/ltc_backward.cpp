@@ -11,16 +11,6 @@
 
 namespace liquid::lfm {
 
-namespace {
-
-// d softplus(x) / dx = sigmoid(x), and 1 above torch's threshold 20 where softplus is the identity.
-Eigen::ArrayXXf positive_derivative(const Eigen::MatrixXf& p, bool implicit_constraints) {
-  if (!implicit_constraints) return Eigen::ArrayXXf::Ones(p.rows(), p.cols());
-  return p.array().unaryExpr([](float x) { return x > 20.0f ? 1.0f : 1.0f / (1.0f + std::exp(-x)); });
-}
-
-}  // namespace
-
 void LtcCell::resize_tape(LtcTape& tape) const {
   tape.x.resize(config_.input_size);
   tape.mapped_input.resize(config_.input_size);
@@ -87,9 +77,9 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
     return;
   }
 
-  // Effective (positive, masked) weights, source row x destination column as in ncps.
-  const Eigen::ArrayXXf w_eff = w_t_.topRows(u).transpose();
-  const Eigen::ArrayXXf sensory_w_eff = sensory_w_t_.topRows(u).transpose();
+  // Effective (positive, masked) weights, source row x destination column as in ncps (prepare()).
+  const Eigen::ArrayXXf& w_eff = w_eff_;
+  const Eigen::ArrayXXf& sensory_w_eff = sensory_w_eff_;
   const auto erev = erev_.array();
   const auto sigma = sigma_.array();
   const auto mu = mu_.array();
@@ -159,12 +149,10 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
 
   // Positive parameters: w_eff = softplus(w) mask, so dw = dw_eff mask softplus'(w); masked-out
   // synapses get exactly zero, as torch autograd gives.
-  const bool implicit = config_.implicit_param_constraints;
-  grads.w_.array() += ws.bw_d_w * sparsity_mask_.array() * positive_derivative(w_, implicit);
-  grads.sensory_w_.array() +=
-      sda * ss * sensory_sparsity_mask_.array() * positive_derivative(sensory_w_, implicit);
-  grads.cm_.col(0).array() += d_cm_pos * positive_derivative(cm_, implicit).col(0);
-  grads.gleak_.col(0).array() += d_gleak_pos * positive_derivative(gleak_, implicit).col(0);
+  grads.w_.array() += ws.bw_d_w * w_eff_grad_;
+  grads.sensory_w_.array() += sda * ss * sensory_w_eff_grad_;
+  grads.cm_.col(0).array() += d_cm_pos * cm_pos_grad_;
+  grads.gleak_.col(0).array() += d_gleak_pos * gleak_pos_grad_;
 
   // Input mapping in = x * input_w + input_b.
   if (config_.input_mapping == Mapping::kNone) {

@@ -178,6 +178,18 @@ void LtcCell::prepare() {
   gleak_vleak_ = gleak_pos_ * vleak_.array().col(0);
   cm_pos_ = positive(cm_).col(0);
 
+  // d softplus(x)/dx = sigmoid(x), 1 above torch's threshold 20 (and 1 without constraints).
+  auto positive_grad = [&](const Eigen::MatrixXf& p) -> Eigen::ArrayXXf {
+    if (!config_.implicit_param_constraints) return Eigen::ArrayXXf::Ones(p.rows(), p.cols());
+    return p.array().unaryExpr([](float x) { return x > 20.0f ? 1.0f : 1.0f / (1.0f + std::exp(-x)); });
+  };
+  w_eff_ = positive(w_) * sparsity_mask_.array();
+  sensory_w_eff_ = positive(sensory_w_) * sensory_sparsity_mask_.array();
+  w_eff_grad_ = positive_grad(w_) * sparsity_mask_.array();
+  sensory_w_eff_grad_ = positive_grad(sensory_w_) * sensory_sparsity_mask_.array();
+  cm_pos_grad_ = positive_grad(cm_).col(0);
+  gleak_pos_grad_ = positive_grad(gleak_).col(0);
+
   // A presynaptic neuron's synapses usually reach a contiguous run of neurons (NCP layers are
   // contiguous id ranges), so each source evaluates only the whole packets covering that run.
   spans_.clear();

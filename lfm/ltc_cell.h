@@ -119,6 +119,10 @@ class LtcCell {
   Eigen::ArrayXXf sensory_w_t_, sensory_w_erev_t_, sensory_sigma_t_, sensory_neg_sigma_mu_t_;
   int padded_units() const;
   Eigen::ArrayXf gleak_pos_, gleak_vleak_, cm_pos_;
+  // For backward(), also by prepare(): effective weights (src x dest) and d(effective)/d(parameter),
+  // i.e. softplus' = sigmoid (or 1 unconstrained) times the mask.
+  Eigen::ArrayXXf w_eff_, sensory_w_eff_, w_eff_grad_, sensory_w_eff_grad_;
+  Eigen::ArrayXf cm_pos_grad_, gleak_pos_grad_;
   struct SourceSpan {
     int source, first, count;  // synapses of `source` reach neurons [first, first + count)
   };

@@ -1,0 +1,115 @@
+// SequenceDataset: the in-memory form every training dataset loader produces, whatever the file
+// format, so the trainer needs one code path. Windows of equal length, stored flat and row-major in
+// the (batch, steps, ...) order Model::forward takes, so a batch is a contiguous slice.
+//
+// Also here: per-feature normalisation (fitted on the training split only, then applied to every
+// split, and kept so a model file can carry it) and the small CSV helpers the loaders share, whose
+// errors name file, line and column.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace liquid::lfm {
+
+struct SequenceDataset {
+  std::string name;  // "occupancy/train", ...
+  int steps = 0;     // steps per window
+  int input_size = 0;
+  int num_classes = 0;                   // classification; 0 for regression
+  int output_size = 0;                   // regression: values per step in `targets`
+  std::vector<std::string> input_names;  // input_size names
+  std::vector<std::string> class_names;  // num_classes names
+  std::vector<float> inputs;             // (n, steps, input_size)
+  std::vector<float> timespans;          // (n, steps): time since the previous reading, in the
+                                         // loader's unit (see its options)
+  std::vector<int> labels;               // (n, steps): class per step, -1 = none (classification)
+  std::vector<float> targets;            // (n, steps, output_size) (regression)
+  std::vector<unsigned char> mask;       // (n, steps): 1 where the step counts in loss and metric
+
+  std::size_t size() const {
+    return steps == 0 ? 0 : timespans.size() / static_cast<std::size_t>(steps);
+  }
+  // Throws std::logic_error unless every array has the size its shape comment says.
+  void check_shapes() const;
+  // Appends window `index` of `other` (same shape, names and classes).
+  void append_window(const SequenceDataset& other, std::size_t index);
+  // An empty dataset with this one's shape, names and classes.
+  SequenceDataset empty_like(std::string new_name) const;
+};
+
+// Per input feature: x' = (x - mean) / std. Features a loader leaves as they are (one-hot codes,
+// elapsed time) carry mean 0 and std 1, so applying is always the same loop.
+struct Normalization {
+  std::vector<std::string> names;  // the input names, to check against a dataset before applying
+  std::vector<float> mean;
+  std::vector<float> std;
+
+  bool empty() const { return mean.empty(); }
+  // Throws std::invalid_argument if the input count or names differ.
+  void apply(SequenceDataset& dataset) const;
+};
+
+// Mean and population standard deviation (numpy's np.std, as the LTC experiments use) of each
+// feature in `features` over every masked step of every window in `train`; other features get the
+// identity. Windows that overlap count a row once per window it is in. A feature with std below
+// 1e-12 gets std 1 so constant inputs stay finite.
+Normalization fit_normalization(const SequenceDataset& train, std::span<const int> features);
+
+struct DatasetSplits {
+  SequenceDataset train, validation, test;  // validation may be empty (size() == 0)
+  Normalization normalization;              // fitted on train, already applied to all three
+};
+
+// A file that does not parse. line and column are 1-based (column = CSV field), 0 if unknown.
+class DataFormatError : public std::runtime_error {
+ public:
+  DataFormatError(const std::filesystem::path& file, std::size_t line, std::size_t column,
+                  const std::string& message);
+  const std::filesystem::path& file() const { return file_; }
+  std::size_t line() const { return line_; }
+  std::size_t column() const { return column_; }
+
+ private:
+  std::filesystem::path file_;
+  std::size_t line_;
+  std::size_t column_;
+};
+
+namespace detail {
+
+// Whole file as text; DataFormatError (line 0) if it cannot be opened.
+std::string read_text_file(const std::filesystem::path& file);
+
+// One CSV line split on commas, with surrounding double quotes stripped from each field (the
+// occupancy files quote their header, ids and dates). No embedded commas or escaped quotes: none
+// of the datasets have them.
+std::vector<std::string_view> split_csv_line(std::string_view line);
+
+// Field parsers: the whole field must be the number, else DataFormatError naming the column.
+double parse_double(std::string_view field, const std::filesystem::path& file, std::size_t line,
+                    std::size_t column, std::string_view column_name);
+std::int64_t parse_int64(std::string_view field, const std::filesystem::path& file,
+                         std::size_t line, std::size_t column, std::string_view column_name);
+
+// One recording as rows: inputs (rows, input_size), timespans (rows), labels (rows).
+struct LabelledSeries {
+  std::vector<float> inputs;
+  std::vector<float> timespans;
+  std::vector<int> labels;
+  std::size_t rows() const { return timespans.size(); }
+};
+
+// Appends to `out` the windows of `series` starting at 0, stride, 2 stride, ... while the start is
+// below rows - steps: the range(0, rows - steps, stride) of the LTC and CfC scripts, which leaves
+// out the last full window. Every step is masked in. Returns the number of windows added.
+std::size_t cut_windows(const LabelledSeries& series, int stride, SequenceDataset& out);
+
+}  // namespace detail
+}  // namespace liquid::lfm
