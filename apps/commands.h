@@ -12,5 +12,7 @@ Command add_info_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_import_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
 
 }  // namespace liquid::apps

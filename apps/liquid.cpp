@@ -10,7 +10,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, liquid::apps::Command>> commands;
   for (auto add : {liquid::apps::add_info_command, liquid::apps::add_run_command, liquid::apps::add_import_command,
-                    liquid::apps::add_export_command}) {
+                    liquid::apps::add_export_command, liquid::apps::add_train_command,
+                    liquid::apps::add_eval_command}) {
     auto command = add(app);
     commands.emplace_back(app.get_subcommands({}).back(), command);
   }

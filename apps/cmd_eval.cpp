@@ -1,0 +1,72 @@
+// liquid eval MODEL --task T --data PATH: loss, accuracy and confusion matrix of a trained model on
+// one split, the inputs normalised with the statistics the model was trained with.
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "apps/commands.h"
+#include "lfm/trainer.h"
+
+namespace liquid::apps {
+
+Command add_eval_command(CLI::App& app) {
+  struct Options {
+    std::string model, task, data, split = "test";
+    int threads = 0;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("eval", "Evaluate a trained classifier on a dataset split");
+  cmd->add_option("model", opt->model, "Model file (.safetensors) written by `liquid train`")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--task", opt->task, "occupancy or person_activity (default: the task the model was trained on)")
+      ->check(CLI::IsMember({"occupancy", "person_activity"}));
+  cmd->add_option("--data", opt->data, "Dataset: the occupancy folder or the person-activity file")
+      ->required()
+      ->check(CLI::ExistingPath);
+  cmd->add_option("--split", opt->split, "Which split")
+      ->check(CLI::IsMember({"test", "validation"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", opt->threads, "Threads (0: one per core)")->capture_default_str();
+  return [opt]() {
+    const lfm::SafetensorsFile file = lfm::SafetensorsFile::read_file(opt->model);
+    const lfm::Model model = lfm::Model::load(opt->model);
+    std::string task = opt->task;
+    if (task.empty()) {
+      const auto it = file.metadata().find("liquid.task");
+      if (it == file.metadata().end())
+        throw std::runtime_error(opt->model + ": the file does not say its task; give --task");
+      task = it->second;
+    }
+    const std::optional<lfm::Normalization> normalization = lfm::read_model_normalization(file);
+    // Without stored statistics, refit them on the training split as training did.
+    lfm::DatasetSplits splits = lfm::load_task_data(lfm::task_from_name(task, "--task"), opt->data, !normalization);
+    if (!normalization)
+      std::fprintf(stderr, "liquid eval: %s carries no normalisation; using the training split's\n",
+                   opt->model.c_str());
+    lfm::SequenceDataset& data = opt->split == "test" ? splits.test : splits.validation;
+    if (normalization) normalization->apply(data);
+    if (data.size() == 0) throw std::runtime_error(task + " has no " + opt->split + " split");
+    if (model.input_size() != data.input_size || model.output_size() != data.num_classes)
+      throw std::runtime_error(opt->model + ": the model has " + std::to_string(model.input_size()) + " inputs and " +
+                               std::to_string(model.output_size()) + " outputs; " + task + " has " +
+                               std::to_string(data.input_size) + " inputs and " + std::to_string(data.num_classes) +
+                               " classes");
+
+    const lfm::EvalResult r = lfm::evaluate(model, data, {}, 0, opt->threads);
+    std::printf("%s %s: %zu windows, %lld steps\n", task.c_str(), opt->split.c_str(), data.size(),
+                static_cast<long long>(r.counted));
+    std::printf("loss %.6f\naccuracy %.4f%%\n", r.loss, 100.0 * r.accuracy);
+    const int classes = data.num_classes;
+    std::printf("confusion (rows: true class, columns: predicted)\n");
+    for (int i = 0; i < classes; ++i) {
+      std::printf("%24s", data.class_names[i].c_str());
+      for (int j = 0; j < classes; ++j) std::printf(" %7lld", static_cast<long long>(r.confusion[i * classes + j]));
+      std::printf("\n");
+    }
+    return 0;
+  };
+}
+
+}  // namespace liquid::apps

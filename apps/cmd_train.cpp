@@ -1,0 +1,93 @@
+// liquid train CONFIG.json: fits a model to a dataset as the configuration says (lfm/trainer.h),
+// writing the best model, a checkpoint each epoch and the learning curve to --out.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "apps/commands.h"
+#include "lfm/trainer.h"
+
+namespace liquid::apps {
+
+namespace {
+
+std::string clock_text(double seconds) {
+  if (!std::isfinite(seconds)) return "?";
+  const long s = std::lround(seconds);
+  char text[32];
+  std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
+  return text;
+}
+
+std::string percent(double fraction) {
+  if (std::isnan(fraction)) return "n/a";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f%%", 100.0 * fraction);
+  return text;
+}
+
+}  // namespace
+
+Command add_train_command(CLI::App& app) {
+  struct Options {
+    std::string config, out;
+    bool resume = false;
+    int epochs = 0, max_train = 0;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a model on a dataset from a JSON configuration");
+  cmd->add_option("config", opt->config, "Training configuration (.json); see samples/train/")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("-o,--out", opt->out, "Output folder (default: out/<config name>)");
+  cmd->add_flag("--resume", opt->resume, "Continue from OUT/checkpoint.safetensors");
+  cmd->add_option("--epochs", opt->epochs, "Override the configuration's epoch count")->check(CLI::PositiveNumber);
+  cmd->add_option("--max-train-sequences", opt->max_train, "Use only the first N training windows (quick looks)")
+      ->check(CLI::PositiveNumber);
+  return [opt]() {
+    lfm::TrainConfig config = lfm::load_train_config(opt->config);
+    if (opt->epochs) config.epochs = opt->epochs;
+    if (opt->max_train) config.max_train_sequences = opt->max_train;
+    lfm::TrainOptions options;
+    options.out_dir = opt->out.empty() ? std::filesystem::path("out") / config.name : std::filesystem::path(opt->out);
+    options.resume = opt->resume;
+
+    // A terminal gets one progress line redrawn in place; a log gets only the per-epoch lines.
+    const bool tty = isatty(fileno(stderr));
+    auto last_draw = std::chrono::steady_clock::time_point{};
+    if (tty)
+      options.on_batch = [&last_draw](const lfm::BatchProgress& p) {
+        const auto now = std::chrono::steady_clock::now();
+        if (p.batch != p.batches && now - last_draw < std::chrono::milliseconds(100)) return;
+        last_draw = now;
+        std::fprintf(stderr, "\r\033[Kepoch %d/%d  batch %d/%d  loss %.4f  %.0f seq/s  ETA %s", p.epoch, p.epochs,
+                     p.batch, p.batches, p.running_loss, p.sequences_per_second, clock_text(p.eta_seconds).c_str());
+        std::fflush(stderr);
+      };
+    const int epochs = config.epochs;
+    options.on_epoch = [tty, epochs](const lfm::EpochRecord& r) {
+      if (tty) std::fputs("\r\033[K", stderr), std::fflush(stderr);
+      std::printf("epoch %d/%d  train_loss %.5f  val_loss %.5f  val_acc %s  lr %.3g  %.1f s%s\n", r.epoch, epochs,
+                  r.train_loss, r.val_loss, percent(r.val_accuracy).c_str(), r.lr, r.seconds, r.best ? "  *" : "");
+      std::fflush(stdout);
+    };
+
+    std::printf("training %s on %s -> %s\n", config.name.c_str(), config.data.string().c_str(),
+                options.out_dir.string().c_str());
+    std::fflush(stdout);  // before any error on stderr
+    const lfm::TrainResult result = lfm::train(config, options);
+    if (result.stopped_early) std::printf("stopped early: no validation improvement for %d epochs\n", config.patience);
+    std::printf("best epoch %d: validation loss %.5f accuracy %s; test loss %.5f accuracy %s (%lld steps)\n",
+                result.best_epoch, result.validation.loss, percent(result.validation.accuracy).c_str(),
+                result.test.loss, percent(result.test.accuracy).c_str(), static_cast<long long>(result.test.counted));
+    std::printf("wall time %.1f s; wrote %s\n", result.seconds,
+                (options.out_dir / "model.safetensors").string().c_str());
+    return 0;
+  };
+}
+
+}  // namespace liquid::apps

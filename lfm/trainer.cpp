@@ -1,0 +1,476 @@
+#include "lfm/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+
+#include "lfm/datasets/occupancy.h"
+#include "lfm/datasets/person_activity.h"
+#include "lfm/loss.h"
+
+namespace liquid::lfm {
+
+namespace {
+
+using Json = nlohmann::json;
+constexpr const char* kNormalizationKey = "liquid.normalization";
+constexpr const char* kStateKey = "trainer.state";
+constexpr const char* kConfigKey = "trainer.config";
+constexpr const char* kPersonFile = "ConfLongDemo_JSI_A01-A03_origformat.txt";
+
+[[noreturn]] void fail(const std::string& source, const std::string& field, const std::string& what) {
+  throw std::invalid_argument(source + ": field '" + field + "': " + what);
+}
+
+// Errors from the model and schedule parsers name their field relative to their own object; the
+// prefix says where that object sits in the training configuration.
+// Messages that name no field are about the object as a whole.
+[[noreturn]] void rethrow_prefixed(const std::invalid_argument& e, const std::string& source,
+                                   const std::string& prefix) {
+  std::string message = e.what();
+  const std::string marker = ": field '";
+  if (const auto at = message.find(marker); at != std::string::npos)
+    message.insert(at + marker.size(), prefix);
+  else if (message.rfind(source + ": ", 0) == 0)
+    message.insert(source.size() + 2, "field '" + prefix.substr(0, prefix.size() - 1) + "': ");
+  throw std::invalid_argument(message);
+}
+
+void check_keys(const Json& j, const std::vector<std::string>& allowed, const std::string& source,
+                const std::string& prefix) {
+  for (const auto& [key, value] : j.items())
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) fail(source, prefix + key, "unknown field");
+}
+
+const Json& object_field(const Json& j, const char* key, const std::string& source, const std::string& field) {
+  if (!j.at(key).is_object()) fail(source, field, "expected an object, got " + j.at(key).dump());
+  return j.at(key);
+}
+
+double number_field(const Json& j, const char* key, double fallback, double min, const std::string& source,
+                    const std::string& field) {
+  if (!j.contains(key)) return fallback;
+  if (!j[key].is_number()) fail(source, field, "expected a number, got " + j[key].dump());
+  const double v = j[key].get<double>();
+  if (!(v >= min) || !std::isfinite(v)) fail(source, field, "expected a number >= " + std::to_string(min));
+  return v;
+}
+
+int int_field(const Json& j, const char* key, int fallback, int min, const std::string& source,
+              const std::string& field) {
+  if (!j.contains(key)) return fallback;
+  if (!j[key].is_number_integer()) fail(source, field, "expected an integer, got " + j[key].dump());
+  const auto v = j[key].get<int64_t>();
+  if (v < min || v > std::numeric_limits<int>::max())
+    fail(source, field, "expected an integer >= " + std::to_string(min) + ", got " + std::to_string(v));
+  return static_cast<int>(v);
+}
+
+struct TaskShape {
+  int inputs, classes;
+};
+TaskShape task_shape(TrainTask task) { return task == TrainTask::kOccupancy ? TaskShape{5, 2} : TaskShape{7, 7}; }
+
+// The model JSON with what the dataset decides filled in: its input size, and for a dense CfC a
+// projection to the class count (the CfC's own outputs are its units).
+Json complete_model_json(Json model, int inputs, int classes) {
+  if (!model.contains("input_size")) model["input_size"] = inputs;
+  const bool cfc = model.value("model", std::string()) == "CfC";
+  if (cfc && !model.contains("wiring") && (!model.contains("proj_size") || model["proj_size"].is_null()))
+    model["proj_size"] = classes;
+  return model;
+}
+
+ModelConfig model_config(const Json& model, int inputs, int classes, const std::string& source) {
+  ModelConfig config;
+  try {
+    config = config_from_json(complete_model_json(model, inputs, classes), source);
+  } catch (const std::invalid_argument& e) {
+    rethrow_prefixed(e, source, "model.");
+  }
+  if (config.input_size != inputs)
+    fail(source, "model.input_size",
+         std::to_string(config.input_size) + " but the dataset has " + std::to_string(inputs) + " inputs");
+  if (config.output_size() != classes)
+    fail(source, "model",
+         "the model has " + std::to_string(config.output_size()) + " outputs but the task has " +
+             std::to_string(classes) + " classes (set the wiring's output_dim or proj_size)");
+  return config;
+}
+
+// Each epoch's order depends only on (seed, epoch), so a resumed run reshuffles exactly as an
+// uninterrupted one without carrying generator state. SplitMix64: small, fixed across platforms.
+std::vector<int> epoch_order(int n, uint64_t seed, int epoch) {
+  uint64_t state = seed ^ (0x9E3779B97F4A7C15ull * static_cast<uint64_t>(epoch + 1));
+  auto next = [&state]() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  };
+  std::vector<int> order(n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  for (int i = n - 1; i > 0; --i) std::swap(order[i], order[next() % static_cast<uint64_t>(i + 1)]);
+  return order;
+}
+
+float step_weight(const SequenceDataset& d, size_t pos) { return d.mask[pos] && d.labels[pos] >= 0 ? 1.0f : 0.0f; }
+
+SequenceDataset first_windows(const SequenceDataset& data, int max_sequences) {
+  if (max_sequences <= 0 || data.size() <= static_cast<size_t>(max_sequences)) return data;
+  SequenceDataset out = data.empty_like(data.name);
+  for (int i = 0; i < max_sequences; ++i) out.append_window(data, i);
+  return out;
+}
+
+Json normalization_to_json(const Normalization& n) { return {{"names", n.names}, {"mean", n.mean}, {"std", n.std}}; }
+
+// The checkpoint holds several models' tensors side by side, told apart by prefix.
+void add_prefixed(SafetensorsFile& out, const SafetensorsFile& in, const std::string& prefix) {
+  for (const std::string& name : in.names()) out.add_tensor(prefix + name, in.tensor(name));
+}
+
+SafetensorsFile model_file(const Model& model, const TrainConfig& config, const DatasetSplits& splits) {
+  SafetensorsFile file = model.to_tensors();
+  file.set_metadata(kNormalizationKey, normalization_to_json(splits.normalization).dump());
+  file.set_metadata("liquid.task", task_name(config.task));
+  file.set_metadata("liquid.classes", Json(splits.train.class_names).dump());
+  return file;
+}
+
+void write_curve(const std::filesystem::path& path, const std::vector<EpochRecord>& history) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << "epoch,train_loss,val_loss,val_metric,lr,seconds\n";
+    out.precision(9);
+    for (const EpochRecord& r : history)
+      out << r.epoch << ',' << r.train_loss << ',' << r.val_loss << ',' << r.val_accuracy << ',' << r.lr << ','
+          << r.seconds << '\n';
+    if (!out) throw std::runtime_error(path.string() + ": cannot write");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace
+
+std::string task_name(TrainTask task) { return task == TrainTask::kOccupancy ? "occupancy" : "person_activity"; }
+
+TrainTask task_from_name(const std::string& name, const std::string& source) {
+  if (name == "occupancy") return TrainTask::kOccupancy;
+  if (name == "person_activity") return TrainTask::kPersonActivity;
+  fail(source, "task", "'" + name + "' unknown; expected occupancy or person_activity");
+}
+
+Json TrainConfig::to_json() const {
+  Json schedule_json = lr_schedule_to_json(schedule);
+  schedule_json.erase("lr");
+  Json j = {{"task", task_name(task)},
+            {"data", data.string()},
+            {"model", model},
+            {"optimizer", {{"kind", adamw ? "adamw" : "adam"}, {"lr", lr}, {"weight_decay", weight_decay}}},
+            {"schedule", schedule_json},
+            {"epochs", epochs},
+            {"batch_size", batch_size},
+            {"seed", seed}};
+  if (clip_grad_norm) j["clip_grad_norm"] = *clip_grad_norm;
+  if (patience > 0) j["early_stopping"] = {{"patience", patience}};
+  if (!class_weights.empty()) j["class_weights"] = class_weights;
+  if (max_train_sequences > 0) j["max_train_sequences"] = max_train_sequences;
+  if (max_eval_sequences > 0) j["max_eval_sequences"] = max_eval_sequences;
+  return j;
+}
+
+TrainConfig train_config_from_json(const Json& j, const std::string& source, const std::filesystem::path& base_dir) {
+  if (!j.is_object()) throw std::invalid_argument(source + ": expected a JSON object");
+  check_keys(j,
+             {"task", "data", "model", "optimizer", "schedule", "epochs", "batch_size", "clip_grad_norm", "seed",
+              "early_stopping", "class_weights", "max_train_sequences", "max_eval_sequences", "description"},
+             source, "");
+  TrainConfig c;
+  c.source = source;
+  c.name = std::filesystem::path(source).stem().string();
+  for (const char* key : {"task", "data", "model"})
+    if (!j.contains(key)) fail(source, key, "missing");
+  if (!j["task"].is_string()) fail(source, "task", "expected a string, got " + j["task"].dump());
+  c.task = task_from_name(j["task"].get<std::string>(), source);
+  if (!j["data"].is_string()) fail(source, "data", "expected a path string, got " + j["data"].dump());
+  // Absolute, so a run resumed from another folder sees the same configuration.
+  c.data = std::filesystem::absolute(base_dir / j["data"].get<std::string>()).lexically_normal();
+  c.model = object_field(j, "model", source, "model");
+  const TaskShape shape = task_shape(c.task);
+  model_config(c.model, shape.inputs, shape.classes, source);  // reports model errors now, not mid-run
+
+  if (j.contains("optimizer")) {
+    const Json& o = object_field(j, "optimizer", source, "optimizer");
+    check_keys(o, {"kind", "lr", "weight_decay"}, source, "optimizer.");
+    const std::string kind = o.value("kind", Json("adam")).is_string() ? o.value("kind", std::string("adam")) : "";
+    if (kind != "adam" && kind != "adamw") fail(source, "optimizer.kind", "expected \"adam\" or \"adamw\"");
+    c.adamw = kind == "adamw";
+    c.lr = number_field(o, "lr", c.lr, 0.0, source, "optimizer.lr");
+    c.weight_decay = number_field(o, "weight_decay", c.adamw ? 1e-2 : 0.0, 0.0, source, "optimizer.weight_decay");
+  }
+  Json schedule = Json{{"kind", "constant"}};
+  if (j.contains("schedule")) schedule = object_field(j, "schedule", source, "schedule");
+  if (schedule.contains("lr")) fail(source, "schedule.lr", "the base learning rate is optimizer.lr");
+  schedule["lr"] = c.lr;
+  try {
+    c.schedule = lr_schedule_from_json(schedule, source);
+  } catch (const std::invalid_argument& e) {
+    rethrow_prefixed(e, source, "schedule.");
+  }
+  c.epochs = int_field(j, "epochs", c.epochs, 1, source, "epochs");
+  c.batch_size = int_field(j, "batch_size", c.batch_size, 1, source, "batch_size");
+  if (j.contains("clip_grad_norm"))
+    c.clip_grad_norm = static_cast<float>(number_field(j, "clip_grad_norm", 0, 1e-12, source, "clip_grad_norm"));
+  if (j.contains("seed")) {
+    if (!j["seed"].is_number_integer() || j["seed"].get<int64_t>() < 0)
+      fail(source, "seed", "expected a non-negative integer");
+    c.seed = j["seed"].get<uint64_t>();
+  }
+  if (j.contains("early_stopping")) {
+    const Json& e = object_field(j, "early_stopping", source, "early_stopping");
+    check_keys(e, {"patience"}, source, "early_stopping.");
+    c.patience = int_field(e, "patience", 0, 0, source, "early_stopping.patience");
+  }
+  if (j.contains("class_weights")) {
+    const Json& w = j["class_weights"];
+    if (!w.is_array() || w.size() != static_cast<size_t>(shape.classes))
+      fail(source, "class_weights", "expected an array of " + std::to_string(shape.classes) + " numbers");
+    for (const Json& v : w) {
+      if (!v.is_number() || !(v.get<double>() >= 0)) fail(source, "class_weights", "expected numbers >= 0");
+      c.class_weights.push_back(v.get<float>());
+    }
+  }
+  c.max_train_sequences = int_field(j, "max_train_sequences", 0, 0, source, "max_train_sequences");
+  c.max_eval_sequences = int_field(j, "max_eval_sequences", 0, 0, source, "max_eval_sequences");
+  return c;
+}
+
+TrainConfig load_train_config(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(file.string() + ": cannot open");
+  Json j;
+  try {
+    j = Json::parse(in);
+  } catch (const Json::exception& e) {
+    throw std::invalid_argument(file.string() + ": not valid JSON: " + e.what());
+  }
+  return train_config_from_json(j, file.string(), file.parent_path());
+}
+
+DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize) {
+  if (task == TrainTask::kOccupancy) {
+    OccupancyOptions options;
+    options.normalize = normalize;
+    return load_occupancy(data, options);
+  }
+  PersonActivityOptions options;
+  options.normalize = normalize;
+  return load_person_activity(std::filesystem::is_directory(data) ? data / kPersonFile : data, options);
+}
+
+Model make_model(const TrainConfig& config, const SequenceDataset& data) {
+  return Model(model_config(config.model, data.input_size, data.num_classes, config.source), config.seed);
+}
+
+EvalResult evaluate(const Model& model, const SequenceDataset& data, std::span<const float> class_weights,
+                    int max_sequences, int threads) {
+  const int n = static_cast<int>(max_sequences > 0 ? std::min<size_t>(data.size(), max_sequences) : data.size());
+  const int steps = data.steps, classes = model.output_size(), inputs = data.input_size;
+  EvalResult r;
+  r.confusion.assign(static_cast<size_t>(classes) * classes, 0);
+  double loss_sum = 0, weight_sum = 0;
+  int64_t correct = 0;
+  constexpr int kChunk = 256;
+  std::vector<float> logits, d_logits, mask;
+  for (int start = 0; start < n; start += kChunk) {
+    const int b = std::min(kChunk, n - start);
+    const size_t pos0 = static_cast<size_t>(start) * steps, positions = static_cast<size_t>(b) * steps;
+    logits.resize(positions * classes);
+    d_logits.resize(positions * classes);
+    mask.resize(positions);
+    model.forward(std::span(data.inputs).subspan(pos0 * inputs, positions * inputs),
+                  std::span(data.timespans).subspan(pos0, positions), b, steps, logits, {}, {}, threads);
+    double chunk_weight = 0;
+    for (size_t p = 0; p < positions; ++p) {
+      mask[p] = step_weight(data, pos0 + p);
+      if (mask[p] == 0) continue;
+      const int label = data.labels[pos0 + p];
+      chunk_weight += class_weights.empty() ? 1.0 : class_weights[label];
+      const float* row = logits.data() + p * classes;
+      const int predicted = static_cast<int>(std::max_element(row, row + classes) - row);
+      correct += predicted == label;
+      ++r.confusion[static_cast<size_t>(label) * classes + predicted];
+      ++r.counted;
+    }
+    const double loss = cross_entropy_loss(logits, std::span(data.labels).subspan(pos0, positions), b, steps, classes,
+                                           d_logits, mask, class_weights);
+    loss_sum += loss * chunk_weight;
+    weight_sum += chunk_weight;
+  }
+  r.loss = weight_sum > 0 ? loss_sum / weight_sum : 0.0;
+  r.accuracy = r.counted ? static_cast<double>(correct) / r.counted : std::nan("");
+  return r;
+}
+
+std::optional<Normalization> read_model_normalization(const SafetensorsFile& file) {
+  const auto it = file.metadata().find(kNormalizationKey);
+  if (it == file.metadata().end()) return std::nullopt;
+  try {
+    const Json j = Json::parse(it->second);
+    Normalization n{j.at("names").get<std::vector<std::string>>(), j.at("mean").get<std::vector<float>>(),
+                    j.at("std").get<std::vector<float>>()};
+    if (n.mean.size() != n.names.size() || n.std.size() != n.names.size()) throw std::invalid_argument("sizes");
+    return n;
+  } catch (const std::exception& e) {
+    throw FormatError(file.source_name() + ": __metadata__ '" + kNormalizationKey + "' is malformed: " + e.what());
+  }
+}
+
+TrainResult train(const TrainConfig& config, const TrainOptions& options) {
+  const auto run_start = std::chrono::steady_clock::now();
+  auto since = [](auto start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  DatasetSplits splits = load_task_data(config.task, config.data);
+  splits.train = first_windows(splits.train, config.max_train_sequences);
+  const SequenceDataset& train_set = splits.train;
+  const bool has_validation = splits.validation.size() > 0;
+  Model model = make_model(config, train_set);
+  Model grads = model.zeros_like();
+  std::unique_ptr<Optimizer> optimizer;
+  if (config.adamw)
+    optimizer = std::make_unique<AdamW>(AdamWOptions{.lr = config.lr, .weight_decay = config.weight_decay});
+  else
+    optimizer = std::make_unique<Adam>(AdamOptions{.lr = config.lr, .weight_decay = config.weight_decay});
+
+  std::filesystem::create_directories(options.out_dir);
+  const std::filesystem::path checkpoint_path = options.out_dir / "checkpoint.safetensors";
+  const std::filesystem::path model_path = options.out_dir / "model.safetensors";
+  TrainResult result;
+  int start_epoch = 0, bad_epochs = 0;
+  double best_loss = std::numeric_limits<double>::infinity();
+  SafetensorsFile best = model.to_tensors();
+  Json config_json = config.to_json();
+  config_json.erase("epochs");  // a resumed run may extend the epoch count; nothing else may change
+
+  if (options.resume) {
+    const SafetensorsFile ck = SafetensorsFile::read_file(checkpoint_path);
+    const std::string source = checkpoint_path.string();
+    const Json saved = Json::parse(ck.metadata().at(kConfigKey));
+    for (const auto& [key, value] : config_json.items())
+      if (!saved.contains(key) || saved[key] != value)
+        throw std::invalid_argument(source + ": written with a different configuration (field '" + key + "')");
+    model.load_tensors(ck, source, "model.");
+    optimizer->load_state(ck, model);
+    SafetensorsFile saved_best;
+    for (const std::string& name : ck.names())
+      if (name.rfind("best.", 0) == 0) saved_best.add_tensor(name.substr(5), ck.tensor(name));
+    // Through a Model, so the best model's tensors are checked as any model file's are.
+    best = Model::from_tensors(model.config(), saved_best, source).to_tensors();
+    const Json state = Json::parse(ck.metadata().at(kStateKey));
+    start_epoch = state.at("epoch").get<int>();
+    bad_epochs = state.at("bad_epochs").get<int>();
+    best_loss = state.at("best_loss").get<double>();
+    result.best_epoch = state.at("best_epoch").get<int>();
+    result.stopped_early = state.at("stopped_early").get<bool>();
+    for (const Json& h : state.at("history"))
+      result.history.push_back({h.at(0).get<int>(), h.at(1).get<double>(), h.at(2).get<double>(), h.at(3).get<double>(),
+                                h.at(4).get<double>(), h.at(5).get<double>(), false});
+  }
+
+  const int n = static_cast<int>(train_set.size());
+  const int steps = train_set.steps, inputs = train_set.input_size, classes = train_set.num_classes;
+  const int batches = (n + config.batch_size - 1) / config.batch_size;
+  std::vector<float> x, ts, logits, d_logits, mask;
+  std::vector<int> labels;
+  for (int epoch = start_epoch; epoch < config.epochs && !result.stopped_early; ++epoch) {
+    const auto epoch_start = std::chrono::steady_clock::now();
+    optimizer->set_lr(config.schedule.lr_at(epoch));
+    const std::vector<int> order = epoch_order(n, config.seed, epoch);
+    double loss_sum = 0, loss_count = 0;
+    for (int k = 0; k < batches; ++k) {
+      const int first = k * config.batch_size, b = std::min(config.batch_size, n - first);
+      const size_t positions = static_cast<size_t>(b) * steps;
+      x.resize(positions * inputs), ts.resize(positions), labels.resize(positions), mask.resize(positions);
+      logits.resize(positions * classes), d_logits.resize(positions * classes);
+      for (int i = 0; i < b; ++i) {
+        const size_t src = static_cast<size_t>(order[first + i]) * steps, dst = static_cast<size_t>(i) * steps;
+        std::copy_n(train_set.inputs.begin() + src * inputs, steps * inputs, x.begin() + dst * inputs);
+        std::copy_n(train_set.timespans.begin() + src, steps, ts.begin() + dst);
+        std::copy_n(train_set.labels.begin() + src, steps, labels.begin() + dst);
+        for (int t = 0; t < steps; ++t) mask[dst + t] = step_weight(train_set, src + t);
+      }
+      // The loss gradient needs the outputs first; forward_backward then reruns the forward pass
+      // with its tape.
+      model.forward(x, ts, b, steps, logits, {}, {}, 1);
+      const double loss = cross_entropy_loss(logits, labels, b, steps, classes, d_logits, mask, config.class_weights);
+      grads.for_each_parameter([](const ParamRef& p) {
+        if (p.trainable) p.value->setZero();
+      });
+      model.forward_backward(x, ts, b, steps, d_logits, grads);
+      if (config.clip_grad_norm) clip_grad_norm(grads, *config.clip_grad_norm);
+      optimizer->step(model, grads);
+      loss_sum += loss * b;
+      loss_count += b;
+      if (options.on_batch) {
+        const double elapsed = since(epoch_start), rate = (first + b) / std::max(elapsed, 1e-9);
+        const double remaining = (n - first - b) + static_cast<double>(config.epochs - epoch - 1) * n;
+        options.on_batch({epoch + 1, config.epochs, k + 1, batches, loss_sum / loss_count, rate, remaining / rate});
+      }
+    }
+    EpochRecord record{epoch + 1, loss_count ? loss_sum / loss_count : 0.0, 0, std::nan(""), optimizer->lr(), 0, false};
+    if (has_validation) {
+      const EvalResult val = evaluate(model, splits.validation, config.class_weights, config.max_eval_sequences);
+      record.val_loss = val.loss, record.val_accuracy = val.accuracy;
+    } else {
+      record.val_loss = record.train_loss;  // no validation split: select on training loss
+    }
+    if (record.val_loss < best_loss) {
+      best_loss = record.val_loss, bad_epochs = 0, result.best_epoch = record.epoch, record.best = true;
+      best = model.to_tensors();
+      model_file(model, config, splits).write_file(model_path);
+    } else {
+      ++bad_epochs;
+    }
+    result.stopped_early = config.patience > 0 && bad_epochs >= config.patience;
+    record.seconds = since(epoch_start);
+    result.history.push_back(record);
+
+    SafetensorsFile ck;
+    add_prefixed(ck, model.to_tensors(), "model.");
+    add_prefixed(ck, best, "best.");
+    optimizer->save_state(ck);
+    Json history = Json::array();
+    for (const EpochRecord& r : result.history)
+      history.push_back({r.epoch, r.train_loss, r.val_loss, r.val_accuracy, r.lr, r.seconds});
+    ck.set_metadata(kStateKey, Json{{"epoch", epoch + 1},
+                                    {"bad_epochs", bad_epochs},
+                                    {"best_loss", best_loss},
+                                    {"best_epoch", result.best_epoch},
+                                    {"stopped_early", result.stopped_early},
+                                    {"seed", config.seed},
+                                    {"history", history}}
+                                   .dump());
+    ck.set_metadata(kConfigKey, config_json.dump());
+    ck.set_metadata(kNormalizationKey, normalization_to_json(splits.normalization).dump());
+    ck.write_file(checkpoint_path);
+    write_curve(options.out_dir / "curve.csv", result.history);
+    if (options.on_epoch) options.on_epoch(record);
+  }
+
+  const Model best_model = Model::from_tensors(model.config(), best, "best model");
+  if (!std::filesystem::exists(model_path)) model_file(best_model, config, splits).write_file(model_path);
+  if (has_validation)
+    result.validation = evaluate(best_model, splits.validation, config.class_weights, config.max_eval_sequences);
+  result.test = evaluate(best_model, splits.test, config.class_weights, config.max_eval_sequences);
+  result.seconds = since(run_start);
+  return result;
+}
+
+}  // namespace liquid::lfm
