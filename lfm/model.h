@@ -11,6 +11,7 @@
 
 #include <Eigen/Core>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
 #include <variant>
@@ -105,6 +106,12 @@ class Model {
   // (batch, steps, output_size). Initial states are zero. LTC: fused solver only.
   void forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
                         std::span<const float> d_output, Model& grads, std::span<float> output = {}) const;
+  // The same with the loss in the middle: after the forward pass `loss_gradient(output, d_output)`
+  // gets the outputs (batch, steps, output_size) and writes dL/doutput, so a trainer runs the
+  // forward pass once.
+  using LossGradient = std::function<void(std::span<const float> output, std::span<float> d_output)>;
+  void forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+                        const LossGradient& loss_gradient, Model& grads) const;
 
   const std::variant<CfcCell, WiredCfcCell, LtcCell>& cell() const { return cell_; }
 

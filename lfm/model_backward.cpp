@@ -1,5 +1,6 @@
 // Backpropagation through time over the sequence face: forward with tapes, then backward from the
 // last step to the first, each cell adding its parameter gradients and handing dL/dstate back.
+#include <algorithm>
 #include <stdexcept>
 
 #include "lfm/model.h"
@@ -16,12 +17,26 @@ Model Model::zeros_like() const {
 
 void Model::forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
                              std::span<const float> d_output, Model& grads, std::span<float> output) const {
+  const size_t expected = size_t(batch) * steps * output_size();
+  if (d_output.size() != expected || (!output.empty() && output.size() != expected))
+    throw std::invalid_argument("forward_backward: d_output or output do not match batch " + std::to_string(batch) +
+                                " x steps " + std::to_string(steps) + " x outputs " + std::to_string(output_size()));
+  forward_backward(input, timespans, batch, steps,
+                   [&](std::span<const float> y, std::span<float> d_y) {
+                     if (!output.empty()) std::copy(y.begin(), y.end(), output.begin());
+                     std::copy(d_output.begin(), d_output.end(), d_y.begin());
+                   },
+                   grads);
+}
+
+void Model::forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+                             const LossGradient& loss_gradient, Model& grads) const {
   const int n_in = input_size(), n_out = output_size(), n_state = state_size();
   const size_t bt = size_t(batch) * steps;
-  if (input.size() != bt * n_in || timespans.size() != bt || d_output.size() != bt * n_out ||
-      (!output.empty() && output.size() != bt * n_out))
-    throw std::invalid_argument("forward_backward: input, timespans, d_output or output do not match batch " +
-                                std::to_string(batch) + " x steps " + std::to_string(steps));
+  if (input.size() != bt * n_in || timespans.size() != bt)
+    throw std::invalid_argument("forward_backward: input or timespans do not match batch " + std::to_string(batch) +
+                                " x steps " + std::to_string(steps));
+  std::vector<float> output(bt * n_out), d_output(bt * n_out);
   if (grads.cell_.index() != cell_.index() || grads.state_size() != n_state)
     throw std::invalid_argument("forward_backward: grads is not a model of this configuration (use zeros_like)");
   const auto* cfc = std::get_if<CfcCell>(&cell_);
@@ -67,7 +82,7 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
         ltc->forward_taped(x.col(b), h.col(b), ws.ts(b), cell_out.col(b), ws.ltc, tape);
       }
     }
-    if (!output.empty()) {
+    {
       if (config_.proj_size) {
         y.noalias() = fc_w_ * cell_out;
         y.colwise() += fc_b_.col(0);
@@ -78,6 +93,8 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
         Eigen::Map<Eigen::VectorXf>(output.data() + (size_t(b) * steps + t) * n_out, n_out) = y.col(b);
     }
   }
+
+  loss_gradient(output, d_output);
 
   // Backward: d_h carries dL/d(state after step t) from the later steps.
   Eigen::MatrixXf d_h = Eigen::MatrixXf::Zero(n_state, batch), d_c = Eigen::MatrixXf::Zero(c.rows(), batch);

@@ -387,7 +387,7 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
   const int n = static_cast<int>(train_set.size());
   const int steps = train_set.steps, inputs = train_set.input_size, classes = train_set.num_classes;
   const int batches = (n + config.batch_size - 1) / config.batch_size;
-  std::vector<float> x, ts, logits, d_logits, mask;
+  std::vector<float> x, ts, mask;
   std::vector<int> labels;
   for (int epoch = start_epoch; epoch < config.epochs && !result.stopped_early; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
@@ -398,7 +398,6 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
       const int first = k * config.batch_size, b = std::min(config.batch_size, n - first);
       const size_t positions = static_cast<size_t>(b) * steps;
       x.resize(positions * inputs), ts.resize(positions), labels.resize(positions), mask.resize(positions);
-      logits.resize(positions * classes), d_logits.resize(positions * classes);
       for (int i = 0; i < b; ++i) {
         const size_t src = static_cast<size_t>(order[first + i]) * steps, dst = static_cast<size_t>(i) * steps;
         std::copy_n(train_set.inputs.begin() + src * inputs, steps * inputs, x.begin() + dst * inputs);
@@ -406,14 +405,17 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
         std::copy_n(train_set.labels.begin() + src, steps, labels.begin() + dst);
         for (int t = 0; t < steps; ++t) mask[dst + t] = step_weight(train_set, src + t);
       }
-      // The loss gradient needs the outputs first; forward_backward then reruns the forward pass
-      // with its tape.
-      model.forward(x, ts, b, steps, logits, {}, {}, 1);
-      const double loss = cross_entropy_loss(logits, labels, b, steps, classes, d_logits, mask, config.class_weights);
       grads.for_each_parameter([](const ParamRef& p) {
         if (p.trainable) p.value->setZero();
       });
-      model.forward_backward(x, ts, b, steps, d_logits, grads);
+      // One forward pass: the loss and its gradient are computed between forward and backward.
+      double loss = 0;
+      model.forward_backward(
+          x, ts, b, steps,
+          [&](std::span<const float> logits, std::span<float> d_logits) {
+            loss = cross_entropy_loss(logits, labels, b, steps, classes, d_logits, mask, config.class_weights);
+          },
+          grads);
       if (config.clip_grad_norm) clip_grad_norm(grads, *config.clip_grad_norm);
       optimizer->step(model, grads);
       loss_sum += loss * b;
