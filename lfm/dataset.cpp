@@ -246,4 +246,17 @@ std::size_t cut_windows(const LabelledSeries& series, int stride, SequenceDatase
 }
 
 }  // namespace detail
+void DatasetSplits::normalize(std::span<const int> features) {
+  normalization = fit_normalization(train, features);
+  normalization.apply(train);
+  normalization.apply(validation);
+  normalization.apply(test);
+}
+
+void DatasetSplits::check_shapes() const {
+  train.check_shapes();
+  validation.check_shapes();
+  test.check_shapes();
+}
+
 }  // namespace liquid::lfm

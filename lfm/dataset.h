@@ -65,6 +65,10 @@ Normalization fit_normalization(const SequenceDataset& train, std::span<const in
 struct DatasetSplits {
   SequenceDataset train, validation, test;  // validation may be empty (size() == 0)
   Normalization normalization;              // fitted on train, already applied to all three
+
+  // Fits the normalisation of `features` on the training split only and applies it to all three.
+  void normalize(std::span<const int> features);
+  void check_shapes() const;
 };
 
 // A file that does not parse. line and column are 1-based (column = CSV field), 0 if unknown.

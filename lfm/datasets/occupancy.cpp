@@ -172,14 +172,9 @@ DatasetSplits load_occupancy(const std::filesystem::path& dir, const OccupancyOp
 
   if (options.normalize) {
     const std::array<int, 5> features = {0, 1, 2, 3, 4};
-    splits.normalization = fit_normalization(splits.train, features);
-    splits.normalization.apply(splits.train);
-    splits.normalization.apply(splits.validation);
-    splits.normalization.apply(splits.test);
+    splits.normalize(features);
   }
-  splits.train.check_shapes();
-  splits.validation.check_shapes();
-  splits.test.check_shapes();
+  splits.check_shapes();
   return splits;
 }
 

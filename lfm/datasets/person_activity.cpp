@@ -174,14 +174,9 @@ DatasetSplits load_person_activity(const std::filesystem::path& file,
 
   if (options.normalize) {
     const std::array<int, 3> features = {4, 5, 6};
-    splits.normalization = fit_normalization(splits.train, features);
-    splits.normalization.apply(splits.train);
-    splits.normalization.apply(splits.validation);
-    splits.normalization.apply(splits.test);
+    splits.normalize(features);
   }
-  splits.train.check_shapes();
-  splits.validation.check_shapes();
-  splits.test.check_shapes();
+  splits.check_shapes();
   return splits;
 }
 

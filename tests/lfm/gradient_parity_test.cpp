@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "lfm/model.h"
+#include "tests/lfm/reference_cases.h"
 
 namespace liquid::lfm {
 namespace {
@@ -44,17 +45,8 @@ TEST_P(GradientParity, BackpropagationThroughTimeMatchesNcpsAutograd) {
   EXPECT_GT(checked, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllReferenceCases, GradientParity,
-                         ::testing::Values("cfc_default", "cfc_no_gate", "cfc_pure", "cfc_silu_2layers_proj",
-                                           "cfc_no_backbone", "cfc_mixed_memory", "wired_cfc_autoncp",
-                                           "ltc_fully_connected", "ltc_ncp", "ltc_unconstrained"),
-                         [](const auto& info) { return info.param; });
-
-INSTANTIATE_TEST_SUITE_P(ExtraCases, GradientParity,
-                         ::testing::Values("extra/cfc_gelu_2layers_proj", "extra/cfc_relu_no_gate_mixed",
-                                           "extra/cfc_tanh_pure_mixed", "extra/wired_cfc_ncp_no_gate",
-                                           "extra/ltc_autoncp_mixed", "extra/ltc_random_linear_clamped"),
-                         [](const auto& info) { return info.param.substr(6); });
+INSTANTIATE_TEST_SUITE_P(AllReferenceCases, GradientParity, testing::kReferenceCases, testing::case_name);
+INSTANTIATE_TEST_SUITE_P(ExtraCases, GradientParity, testing::kExtraCases, testing::case_name);
 
 }  // namespace
 }  // namespace liquid::lfm

@@ -35,27 +35,25 @@ def read_safetensors(path):
         out[name] = torch.from_numpy(np.frombuffer(data[begin:end], dtype=np.float32).copy().reshape(info["shape"]))
     return out
 
-torch.manual_seed(5)
 n_in, steps = 4, 40
-models = {
-    "cfc_gelu_proj": CfC(n_in, 10, mode="default", activation="gelu", backbone_units=24, backbone_layers=2, proj_size=3),
-    "cfc_relu_no_gate": CfC(n_in, 7, mode="no_gate", activation="relu", backbone_units=9),
-    "cfc_tanh_pure_mixed": CfC(n_in, 6, mode="pure", activation="tanh", mixed_memory=True),
-    "wired_cfc_ncp": CfC(n_in, wirings.NCP(6, 4, 2, 3, 2, 3, 2, seed=3)),
-    "ltc_autoncp_mixed": LTC(n_in, wirings.AutoNCP(14, 3, seed=9), mixed_memory=True),
-    "ltc_random_linear": LTC(n_in, wirings.Random(8, 3, sparsity_level=0.4), input_mapping="linear",
-                             output_mapping="linear", ode_unfolds=4, implicit_param_constraints=False),
-}
-torch.manual_seed(6)  # different weights: load_state_dict must overwrite every one
-models_fresh = {
-    "cfc_gelu_proj": CfC(n_in, 10, mode="default", activation="gelu", backbone_units=24, backbone_layers=2, proj_size=3),
-    "cfc_relu_no_gate": CfC(n_in, 7, mode="no_gate", activation="relu", backbone_units=9),
-    "cfc_tanh_pure_mixed": CfC(n_in, 6, mode="pure", activation="tanh", mixed_memory=True),
-    "wired_cfc_ncp": CfC(n_in, wirings.NCP(6, 4, 2, 3, 2, 3, 2, seed=3)),
-    "ltc_autoncp_mixed": LTC(n_in, wirings.AutoNCP(14, 3, seed=9), mixed_memory=True),
-    "ltc_random_linear": LTC(n_in, wirings.Random(8, 3, sparsity_level=0.4), input_mapping="linear",
-                             output_mapping="linear", ode_unfolds=4, implicit_param_constraints=False),
-}
+
+
+def make_models(seed):
+    torch.manual_seed(seed)
+    return {
+        "cfc_gelu_proj": CfC(n_in, 10, mode="default", activation="gelu", backbone_units=24, backbone_layers=2,
+                             proj_size=3),
+        "cfc_relu_no_gate": CfC(n_in, 7, mode="no_gate", activation="relu", backbone_units=9),
+        "cfc_tanh_pure_mixed": CfC(n_in, 6, mode="pure", activation="tanh", mixed_memory=True),
+        "wired_cfc_ncp": CfC(n_in, wirings.NCP(6, 4, 2, 3, 2, 3, 2, seed=3)),
+        "ltc_autoncp_mixed": LTC(n_in, wirings.AutoNCP(14, 3, seed=9), mixed_memory=True),
+        "ltc_random_linear": LTC(n_in, wirings.Random(8, 3, sparsity_level=0.4), input_mapping="linear",
+                                 output_mapping="linear", ode_unfolds=4, implicit_param_constraints=False),
+    }
+
+
+models = make_models(5)
+models_fresh = make_models(6)  # other weights: load_state_dict must overwrite every one
 rng = np.random.default_rng(1)
 times = np.cumsum(rng.uniform(0.05, 2.5, steps))
 x = rng.standard_normal((steps, n_in)).astype(np.float32)
