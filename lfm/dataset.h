@@ -91,6 +91,21 @@ namespace detail {
 // Whole file as text; DataFormatError (line 0) if it cannot be opened.
 std::string read_text_file(const std::filesystem::path& file);
 
+// Calls visit(line, line_number) for every non-empty line of `text` (1-based numbers, as the
+// error messages count them; "\r\n" endings tolerated by the field parsers).
+template <class Visit>
+void for_each_line(std::string_view text, Visit&& visit) {
+  std::size_t line_number = 0, pos = 0;
+  while (pos < text.size()) {
+    const auto end = text.find('\n', pos);
+    const std::string_view line = text.substr(pos, (end == std::string_view::npos ? text.size() : end) - pos);
+    pos = end == std::string_view::npos ? text.size() : end + 1;
+    ++line_number;
+    if (line.empty() || line == "\r") continue;
+    visit(line, line_number);
+  }
+}
+
 // One CSV line split on commas, with surrounding double quotes stripped from each field (the
 // occupancy files quote their header, ids and dates). No embedded commas or escaped quotes: none
 // of the datasets have them.

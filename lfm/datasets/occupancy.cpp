@@ -60,15 +60,7 @@ detail::LabelledSeries read_occupancy_file(const std::filesystem::path& file) {
   std::size_t date_col = 0, label_col = 0;
   std::array<std::size_t, kFeatureColumns.size()> feature_col{};
   std::int64_t previous_time = 0;
-  std::size_t line_number = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const auto end = text.find('\n', pos);
-    const std::string_view line(text.data() + pos,
-                                (end == std::string::npos ? text.size() : end) - pos);
-    pos = end == std::string::npos ? text.size() : end + 1;
-    ++line_number;
-    if (line.empty() || line == "\r") continue;
+  detail::for_each_line(text, [&](std::string_view line, std::size_t line_number) {
     auto fields = detail::split_csv_line(line);
     if (header.empty()) {
       // Columns by header name, so a reordered export still loads; the UCI rows carry an extra,
@@ -85,7 +77,7 @@ detail::LabelledSeries read_occupancy_file(const std::filesystem::path& file) {
       label_col = find("Occupancy");
       for (std::size_t f = 0; f < kFeatureColumns.size(); ++f)
         feature_col[f] = find(kFeatureColumns[f]);
-      continue;
+      return;
     }
     if (fields.size() != header.size() + 1) {
       throw DataFormatError(file, line_number, std::min(fields.size(), header.size() + 1),
@@ -115,7 +107,7 @@ detail::LabelledSeries read_occupancy_file(const std::filesystem::path& file) {
                             "(Occupancy) expected 0 or 1, found " + std::to_string(label));
     }
     series.labels.push_back(static_cast<int>(label));
-  }
+  });
   if (header.empty()) throw DataFormatError(file, 0, 0, "the file is empty");
   return series;
 }

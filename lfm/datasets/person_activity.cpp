@@ -82,15 +82,7 @@ DatasetSplits load_person_activity(const std::filesystem::path& file,
     series = {};
   };
 
-  std::size_t line_number = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const auto end = text.find('\n', pos);
-    const std::string_view line(text.data() + pos,
-                                (end == std::string::npos ? text.size() : end) - pos);
-    pos = end == std::string::npos ? text.size() : end + 1;
-    ++line_number;
-    if (line.empty() || line == "\r") continue;
+  detail::for_each_line(text, [&](std::string_view line, std::size_t line_number) {
     const auto fields = detail::split_csv_line(line);
     if (fields.size() != kFields) {
       throw DataFormatError(file, line_number, std::min(fields.size(), kFields),
@@ -148,7 +140,7 @@ DatasetSplits load_person_activity(const std::filesystem::path& file,
     if (options.elapsed_time_input) series.inputs.push_back(elapsed);
     series.timespans.push_back(elapsed);
     series.labels.push_back(label);
-  }
+  });
   if (series.rows() > 0) flush();
   if (all.size() == 0) {
     throw DataFormatError(file, 0, 0,
