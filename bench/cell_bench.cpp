@@ -57,8 +57,8 @@ void sequence_forward(benchmark::State& st, const BenchModel& bm, int threads) {
   st.counters["ncps_ms"] = bm.ncps_sequence_ms;
 }
 
-// Training throughput: the sequence face with backpropagation through time (one thread).
-void sequence_forward_backward(benchmark::State& st, const BenchModel& bm) {
+// Training throughput: the sequence face with backpropagation through time.
+void sequence_forward_backward(benchmark::State& st, const BenchModel& bm, int threads) {
   const Model model(bm.config, 42);
   Model grads = model.zeros_like();
   constexpr int kBatch = 32, kSteps = 128;
@@ -66,7 +66,7 @@ void sequence_forward_backward(benchmark::State& st, const BenchModel& bm) {
   const auto dt = random_values(size_t(kBatch) * kSteps, 4, 0.05f, 2.5f);
   const auto d_y = random_values(size_t(kBatch) * kSteps * model.output_size(), 5, -1.0f, 1.0f);
   for (auto _ : st) {
-    model.forward_backward(x, dt, kBatch, kSteps, d_y, grads);
+    model.forward_backward(x, dt, kBatch, kSteps, d_y, grads, {}, threads);
     benchmark::ClobberMemory();
   }
   st.counters["GFLOP/s"] = benchmark::Counter(3 * bm.flops_per_step * kBatch * kSteps * 1e-9,
@@ -82,8 +82,11 @@ const bool kRegistered = [] {
                                    sequence_forward, bm, threads)
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
-    benchmark::RegisterBenchmark(("train_b32_t128/" + bm.name).c_str(), sequence_forward_backward, bm)
-        ->Unit(benchmark::kMillisecond);
+    for (int threads : {1, 2})
+      benchmark::RegisterBenchmark(("train_b32_t128/" + bm.name + "/threads:" + std::to_string(threads)).c_str(),
+                                   sequence_forward_backward, bm, threads)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
   }
   return true;
 }();

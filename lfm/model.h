@@ -104,14 +104,19 @@ class Model {
   // The sequence face with backpropagation through time: runs forward like forward() (writing
   // `output` if not empty) and ADDS dL/dparameter into `grads` for the loss gradient d_output
   // (batch, steps, output_size). Initial states are zero. LTC: fused solver only.
+  // Data-parallel: the batch is cut into shards of kBpttShardColumns sequences that run on up to
+  // `threads` threads (0: one per core); the shards' gradients are summed in order, so the result
+  // is identical for any thread count.
+  static constexpr int kBpttShardColumns = 8;
   void forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
-                        std::span<const float> d_output, Model& grads, std::span<float> output = {}) const;
+                        std::span<const float> d_output, Model& grads, std::span<float> output = {},
+                        int threads = 0) const;
   // The same with the loss in the middle: after the forward pass `loss_gradient(output, d_output)`
   // gets the outputs (batch, steps, output_size) and writes dL/doutput, so a trainer runs the
   // forward pass once.
   using LossGradient = std::function<void(std::span<const float> output, std::span<float> d_output)>;
   void forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
-                        const LossGradient& loss_gradient, Model& grads) const;
+                        const LossGradient& loss_gradient, Model& grads, int threads = 0) const;
 
   const std::variant<CfcCell, WiredCfcCell, LtcCell>& cell() const { return cell_; }
 

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -180,6 +181,32 @@ TEST(SequenceFace, ThreadCountDoesNotChangeTheNumbers) {
   }
 }
 
+
+// Data-parallel training must not change a single bit: the shards depend on the batch alone.
+TEST(TrainingFace, ThreadCountGivesIdenticalGradientBytes) {
+  for (const auto& bm : bench::bench_models()) {
+    const Model model(bm.config, 13);
+    const int batch = 19, steps = 7;  // two full shards and a partial one
+    std::vector<float> x(size_t(batch) * steps * model.input_size()), dt(size_t(batch) * steps);
+    std::vector<float> d_y(size_t(batch) * steps * model.output_size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * i);
+    for (size_t i = 0; i < dt.size(); ++i) dt[i] = 0.05f + 0.2f * (i % 7);
+    for (size_t i = 0; i < d_y.size(); ++i) d_y[i] = std::cos(0.11f * i);
+    Model one = model.zeros_like(), two = model.zeros_like();
+    std::vector<float> y_one(d_y.size()), y_two(d_y.size());
+    model.forward_backward(x, dt, batch, steps, d_y, one, y_one, 1);
+    model.forward_backward(x, dt, batch, steps, d_y, two, y_two, 2);
+    EXPECT_EQ(y_one, y_two) << bm.name;
+    std::vector<const Eigen::MatrixXf*> a, b;
+    one.for_each_parameter([&](const ParamRef& p) { a.push_back(p.value); });
+    two.for_each_parameter([&](const ParamRef& p) { b.push_back(p.value); });
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      ASSERT_EQ(a[i]->size(), b[i]->size());
+      EXPECT_EQ(0, std::memcmp(a[i]->data(), b[i]->data(), a[i]->size() * sizeof(float))) << bm.name << " tensor " << i;
+    }
+  }
+}
 }  // namespace
 }  // namespace liquid::lfm
 
