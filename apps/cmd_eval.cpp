@@ -1,5 +1,7 @@
-// liquid eval MODEL --task T --data PATH: loss, accuracy and confusion matrix of a trained model on
-// one split, the inputs normalised with the statistics the model was trained with.
+// liquid eval MODEL --data PATH [--task T]: loss and the task's metrics of a trained model on one
+// split (classification: accuracy and confusion matrix, binary: also F1 and ROC AUC of the positive
+// class; regression: MSE and MAE), the inputs normalised with the statistics the model was trained
+// with.
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -16,13 +18,14 @@ Command add_eval_command(CLI::App& app) {
     int threads = 0;
   };
   auto opt = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("eval", "Evaluate a trained classifier on a dataset split");
+  CLI::App* cmd = app.add_subcommand("eval", "Evaluate a trained model on a dataset split");
   cmd->add_option("model", opt->model, "Model file (.safetensors) written by `liquid train`")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--task", opt->task, "occupancy or person_activity (default: the task the model was trained on)")
-      ->check(CLI::IsMember({"occupancy", "person_activity"}));
-  cmd->add_option("--data", opt->data, "Dataset: the occupancy folder or the person-activity file")
+  cmd->add_option("--task", opt->task, "The task (default: the one the model was trained on)")
+      ->check(CLI::IsMember({"occupancy", "person_activity", "traffic", "ozone", "physionet2012"}));
+  cmd->add_option("--data", opt->data,
+                  "Dataset: the occupancy or physionet2012 folder, or the person-activity, traffic or ozone file")
       ->required()
       ->check(CLI::ExistingPath);
   cmd->add_option("--split", opt->split, "Which split")
@@ -48,16 +51,33 @@ Command add_eval_command(CLI::App& app) {
     lfm::SequenceDataset& data = opt->split == "test" ? splits.test : splits.validation;
     if (normalization) normalization->apply(data);
     if (data.size() == 0) throw std::runtime_error(task + " has no " + opt->split + " split");
-    if (model.input_size() != data.input_size || model.output_size() != data.num_classes)
+    // The loss the model was trained with decides how its outputs read; older files say nothing,
+    // and were cross-entropy classifiers.
+    lfm::LossSpec loss;
+    const auto loss_it = file.metadata().find("liquid.loss");
+    const std::string loss_text = loss_it == file.metadata().end() ? "cross_entropy" : loss_it->second;
+    for (lfm::LossKind k : {lfm::LossKind::kCrossEntropy, lfm::LossKind::kBinaryCrossEntropy, lfm::LossKind::kMse,
+                            lfm::LossKind::kHuber})
+      if (lfm::loss_name(k) == loss_text) loss.kind = k;
+    const lfm::TaskShape shape{data.input_size, data.num_classes, data.output_size};
+    if (model.input_size() != data.input_size || model.output_size() != loss.outputs(shape))
       throw std::runtime_error(opt->model + ": the model has " + std::to_string(model.input_size()) + " inputs and " +
-                               std::to_string(model.output_size()) + " outputs; " + task + " has " +
-                               std::to_string(data.input_size) + " inputs and " + std::to_string(data.num_classes) +
-                               " classes");
+                               std::to_string(model.output_size()) + " outputs; " + task + " with loss " + loss_text +
+                               " needs " + std::to_string(data.input_size) + " and " +
+                               std::to_string(loss.outputs(shape)));
 
-    const lfm::EvalResult r = lfm::evaluate(model, data, {}, 0, opt->threads);
+    const lfm::EvalResult r = lfm::evaluate(model, data, loss, 0, opt->threads);
     std::printf("%s %s: %zu windows, %lld steps\n", task.c_str(), opt->split.c_str(), data.size(),
                 static_cast<long long>(r.counted));
-    std::printf("loss %.6f\naccuracy %.4f%%\n", r.loss, 100.0 * r.accuracy);
+    // The file does not keep class weights or pos_weight: the loss here is unweighted, so it can
+    // differ from the one training printed; the metrics do not depend on weights.
+    std::printf("loss %.6f (%s%s)\n", r.loss, loss_text.c_str(), shape.regression() ? "" : ", unweighted");
+    if (shape.regression()) {
+      std::printf("mse %.6f\nmae %.6f\n", r.mse, r.mae);
+      return 0;
+    }
+    std::printf("accuracy %.4f%%\n", 100.0 * r.accuracy);
+    if (shape.binary()) std::printf("f1 %.4f (class %s)\nauc %.4f\n", r.f1, data.class_names[1].c_str(), r.auc);
     const int classes = data.num_classes;
     std::printf("confusion (rows: true class, columns: predicted)\n");
     for (int i = 0; i < classes; ++i) {

@@ -30,6 +30,27 @@ std::string percent(double fraction) {
   return text;
 }
 
+// The metrics that apply (the others are NaN): "acc 93.10%  f1 0.42110  auc 0.81230" or
+// "mse 0.10000  mae 0.20000"; empty if none does.
+std::string metrics_text(const std::string& prefix, double accuracy, double f1, double auc, double mse, double mae) {
+  std::string text;
+  char part[64];
+  auto add = [&](const char* name, double v, bool as_percent) {
+    if (std::isnan(v)) return;
+    if (as_percent)
+      std::snprintf(part, sizeof part, "%s%s %s", prefix.c_str(), name, percent(v).c_str());
+    else
+      std::snprintf(part, sizeof part, "%s%s %.5f", prefix.c_str(), name, v);
+    text += (text.empty() ? "" : "  ") + std::string(part);
+  };
+  add("acc", accuracy, true);
+  add("f1", f1, false);
+  add("auc", auc, false);
+  add("mse", mse, false);
+  add("mae", mae, false);
+  return text;
+}
+
 }  // namespace
 
 Command add_train_command(CLI::App& app) {
@@ -71,8 +92,10 @@ Command add_train_command(CLI::App& app) {
     const int epochs = config.epochs;
     options.on_epoch = [tty, epochs](const lfm::EpochRecord& r) {
       if (tty) std::fputs("\r\033[K", stderr), std::fflush(stderr);
-      std::printf("epoch %d/%d  train_loss %.5f  val_loss %.5f  val_acc %s  lr %.3g  %.1f s%s\n", r.epoch, epochs,
-                  r.train_loss, r.val_loss, percent(r.val_accuracy).c_str(), r.lr, r.seconds, r.best ? "  *" : "");
+      const std::string metrics = metrics_text("val_", r.val_accuracy, r.val_f1, r.val_auc, r.val_mse, r.val_mae);
+      std::printf("epoch %d/%d  train_loss %.5f  val_loss %.5f  %s  lr %.3g  %.1f s%s\n", r.epoch, epochs, r.train_loss,
+                  r.val_loss, metrics.empty() ? "(no validation split)" : metrics.c_str(), r.lr, r.seconds,
+                  r.best ? "  *" : "");
       std::fflush(stdout);
     };
 
@@ -80,10 +103,16 @@ Command add_train_command(CLI::App& app) {
                 options.out_dir.string().c_str());
     std::fflush(stdout);  // before any error on stderr
     const lfm::TrainResult result = lfm::train(config, options);
-    if (result.stopped_early) std::printf("stopped early: no validation improvement for %d epochs\n", config.patience);
-    std::printf("best epoch %d: validation loss %.5f accuracy %s; test loss %.5f accuracy %s (%lld steps)\n",
-                result.best_epoch, result.validation.loss, percent(result.validation.accuracy).c_str(),
-                result.test.loss, percent(result.test.accuracy).c_str(), static_cast<long long>(result.test.counted));
+    if (result.stopped_early)
+      std::printf("stopped early: no validation %s improvement for %d epochs\n",
+                  lfm::metric_name(config.metric).c_str(), config.patience);
+    auto summary = [](const lfm::EvalResult& r) {
+      return "loss " + std::to_string(r.loss) + " " + metrics_text("", r.accuracy, r.f1, r.auc, r.mse, r.mae);
+    };
+    const std::string validation =
+        result.validation.counted > 0 ? "validation " + summary(result.validation) : "no validation split";
+    std::printf("best epoch %d: %s; test %s (%lld steps)\n", result.best_epoch, validation.c_str(),
+                summary(result.test).c_str(), static_cast<long long>(result.test.counted));
     std::printf("wall time %.1f s; wrote %s\n", result.seconds,
                 (options.out_dir / "model.safetensors").string().c_str());
     return 0;

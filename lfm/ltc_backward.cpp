@@ -11,6 +11,71 @@
 
 namespace liquid::lfm {
 
+namespace {
+
+// The backward kernel walks one postsynaptic neuron j at a time: its synapses are column j of the
+// (source x destination) parameter matrices, contiguous over the presynaptic neurons, so one pass
+// recomputes the activations and the denominator and a second, over the same few cache lines,
+// writes every synapse's gradient straight into ncps's layout. Whole SIMD packets first, then the
+// same code with Packet = float for the tail.
+struct SynapseColumns {
+  const float *sigma, *mu, *neg_sigma_mu, *w, *erev, *w_grad;  // parameters, src x dest
+  float *d_sigma, *d_mu, *d_erev, *d_w;                         // gradients, same layout
+  float* s;                                                     // one column's activations
+};
+
+using Packet = Eigen::internal::packet_traits<float>::type;
+constexpr int kLanes = Eigen::internal::packet_traits<float>::size;
+
+// s_i = sigmoid(sigma_ij v_i - sigma_ij mu_ij) into syn.s; returns the packet of w_ij s_i.
+template <class P>
+inline P activation(const SynapseColumns& syn, ptrdiff_t at, const float* v, int i) {
+  using namespace Eigen::internal;
+  const P s = FastSigmoidOp().packetOp(pmadd(ploadu<P>(syn.sigma + at), ploadu<P>(v + i), ploadu<P>(syn.neg_sigma_mu + at)));
+  pstoreu(syn.s + i, s);
+  return pmul(ploadu<P>(syn.w + at), s);
+}
+
+inline float synapse_denominator(const SynapseColumns& syn, ptrdiff_t col, const float* v, int begin, int end) {
+  using namespace Eigen::internal;
+  Packet sum = pset1<Packet>(0.0f);
+  int i = begin;
+  for (; i + kLanes <= end; i += kLanes) sum = padd(sum, activation<Packet>(syn, col + i, v, i));
+  float tail = 0.0f;
+  for (; i < end; ++i) tail += activation<float>(syn, col + i, v, i);
+  return predux(sum) + tail;
+}
+
+// Synapse i -> j adds a_ij erev_ij to N_j and a_ij to D_j (a = w s):
+//   da = erev dN_j + dD_j,  derev = a dN_j,  dw = da s w_grad,  dz = da w s (1 - s),
+//   dsigma = dz (v_i - mu),  dmu = -dz sigma,  dv_i += dz sigma.
+template <class P>
+inline void synapse_gradient(const SynapseColumns& syn, ptrdiff_t at, const float* v, int i, const P& dn, const P& dd,
+                             float* dv) {
+  using namespace Eigen::internal;
+  const P s = ploadu<P>(syn.s + i), w = ploadu<P>(syn.w + at), sigma = ploadu<P>(syn.sigma + at);
+  const P a = pmul(w, s);
+  const P da = pmadd(ploadu<P>(syn.erev + at), dn, dd);
+  pstoreu(syn.d_erev + at, pmadd(a, dn, ploadu<P>(syn.d_erev + at)));
+  pstoreu(syn.d_w + at, pmadd(pmul(da, s), ploadu<P>(syn.w_grad + at), ploadu<P>(syn.d_w + at)));
+  const P dz = pmul(pmul(da, a), psub(pset1<P>(1.0f), s));
+  pstoreu(syn.d_sigma + at, pmadd(dz, psub(ploadu<P>(v + i), ploadu<P>(syn.mu + at)), ploadu<P>(syn.d_sigma + at)));
+  const P dz_sigma = pmul(dz, sigma);
+  pstoreu(syn.d_mu + at, psub(ploadu<P>(syn.d_mu + at), dz_sigma));
+  pstoreu(dv + i, padd(ploadu<P>(dv + i), dz_sigma));
+}
+
+inline void synapse_gradients(const SynapseColumns& syn, ptrdiff_t col, const float* v, int begin, int end, float dn,
+                              float dd, float* dv) {
+  using namespace Eigen::internal;
+  const Packet dn_p = pset1<Packet>(dn), dd_p = pset1<Packet>(dd);
+  int i = begin;
+  for (; i + kLanes <= end; i += kLanes) synapse_gradient<Packet>(syn, col + i, v, i, dn_p, dd_p, dv);
+  for (; i < end; ++i) synapse_gradient<float>(syn, col + i, v, i, dn, dd, dv);
+}
+
+}  // namespace
+
 void LtcCell::resize_tape(LtcTape& tape) const {
   tape.x.resize(config_.input_size);
   tape.mapped_input.resize(config_.input_size);
@@ -62,6 +127,9 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
   //   dL/dv[:m] += d_y * output_w,  dL/doutput_w += d_y * v[:m],  dL/doutput_b += d_y.
   auto& dv = ws.bw_dv;
   dv = d_v_new.array();
+  ws.bw_dv_prev.resize(u);
+  ws.bw_dn.resize(u);
+  ws.bw_dd.resize(u);
   const auto v_new = tape.v.col(n).head(m).array();
   if (config_.output_mapping == Mapping::kNone) {
     dv.head(m) += d_y.array();
@@ -78,11 +146,6 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
   }
 
   // Effective (positive, masked) weights, source row x destination column as in ncps (prepare()).
-  const Eigen::ArrayXXf& w_eff = w_eff_;
-  const Eigen::ArrayXXf& sensory_w_eff = sensory_w_eff_;
-  const auto erev = erev_.array();
-  const auto sigma = sigma_.array();
-  const auto mu = mu_.array();
   const auto sensory_erev = sensory_erev_.array();
   const auto sensory_sigma = sensory_sigma_.array();
   const auto sensory_mu = sensory_mu_.array();
@@ -94,54 +157,50 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
   const auto in = tape.mapped_input.array();
   ws.bw_sens_s = fast_sigmoid(sensory_sigma * ((-sensory_mu).colwise() + in));
   // Everything in the denominator that does not depend on v: cm_t + gleak + sensory + eps.
-  const Eigen::ArrayXf den_const = cm_pos_ * inv_h + gleak_pos_ +
-                                   (sensory_w_eff * ws.bw_sens_s).colwise().sum().transpose() + eps;
+  ws.bw_den_const = cm_pos_ * inv_h + gleak_pos_ + (sensory_w_eff_ * ws.bw_sens_s).colwise().sum().transpose() + eps;
 
-  ws.bw_d_w.setZero(u, u);
   ws.bw_sens_dn.setZero(u);
   ws.bw_sens_dd.setZero(u);
-  Eigen::ArrayXf d_cm_pos = Eigen::ArrayXf::Zero(u), d_gleak_pos = Eigen::ArrayXf::Zero(u);
-  auto& dn = ws.bw_dn;
-  auto& dd = ws.bw_dd;
-  auto& s = ws.bw_s;
-  auto& da = ws.bw_da;
-  auto& dz = ws.bw_dz;
+  ws.bw_d_cm.setZero(u);
+  ws.bw_d_gleak.setZero(u);
+  ws.bw_s.resize(u);
+  const SynapseColumns synapses{sigma_.data(), mu_.data(), neg_sigma_mu_.data(), w_eff_.data(), erev_.data(),
+                                w_eff_grad_.data(), grads.sigma_.data(), grads.mu_.data(), grads.erev_.data(),
+                                grads.w_.data(), ws.bw_s.data()};
   for (int k = n - 1; k >= 0; --k) {
-    const auto v_k = tape.v.col(k).array();
+    const float* v_k = tape.v.col(k).data();
     const auto v_next = tape.v.col(k + 1).array();
-    // s_ij = sigmoid(sigma_ij (v_k,i - mu_ij)), a_ij = w_ij s_ij; D_j = den_const_j + sum_i a_ij.
-    s = fast_sigmoid(sigma * ((-mu).colwise() + v_k));
-    const Eigen::ArrayXf den = den_const + (w_eff * s).colwise().sum().transpose();
-    // v_next = N / D:  dN = g / D,  dD = -g N / D^2 = -g v_next / D.
-    dn = dv / den;
-    dd = -dv * v_next / den;
+    // dv_k = cm_t dN (the state's own term) + the presynaptic terms the columns add.
+    ws.bw_dv_prev.setZero();
+    for (int j = 0; j < u; ++j) {
+      const SourceRange r = source_ranges_[j];
+      const ptrdiff_t col = ptrdiff_t(j) * u;
+      const float den = ws.bw_den_const(j) + synapse_denominator(synapses, col, v_k, r.begin, r.end);
+      // v_next = N / D:  dN = g / D,  dD = -g N / D^2 = -g v_next / D.
+      const float dn = ws.bw_dv(j) / den;
+      const float dd = -ws.bw_dv(j) * v_next(j) / den;
+      ws.bw_dn(j) = dn;
+      ws.bw_dd(j) = dd;
+      synapse_gradients(synapses, col, v_k, r.begin, r.end, dn, dd, ws.bw_dv_prev.data());
+    }
+    const auto dn = ws.bw_dn, dd = ws.bw_dd;
     // N = cm_t v_k + gleak vleak + ...,  D = cm_t + gleak + ...,  cm_t = cm inv_h.
-    d_cm_pos += (dn * v_k + dd) * inv_h;
-    d_gleak_pos += dn * vleak_.col(0).array() + dd;
+    ws.bw_d_cm += (dn * Eigen::Map<const Eigen::ArrayXf>(v_k, u) + dd) * inv_h;
+    ws.bw_d_gleak += dn * vleak_.col(0).array() + dd;
     grads.vleak_.col(0).array() += dn * gleak_pos_;
     ws.bw_sens_dn += dn;
     ws.bw_sens_dd += dd;
-    // Synapse i -> j adds a_ij erev_ij to N_j and a_ij to D_j:
-    //   da_ij = erev_ij dN_j + dD_j,  derev_ij = a_ij dN_j,  dw_ij = da_ij s_ij,
-    //   dz_ij = da_ij w_ij s_ij (1 - s_ij),  dsigma = dz (v_i - mu),  dmu = -dz sigma,  dv_i = sum_j dz sigma.
-    da = (erev.rowwise() * dn.transpose()).rowwise() + dd.transpose();
-    grads.erev_.array() += (w_eff * s).rowwise() * dn.transpose();
-    ws.bw_d_w += da * s;
-    dz = da * w_eff * s * (1.0f - s);
-    grads.sigma_.array() += dz * ((-mu).colwise() + v_k);
-    grads.mu_.array() -= dz * sigma;
-    // dv_k = cm_t dN (the state's own term) + the presynaptic terms.
-    dv = cm_pos_ * inv_h * dn + (dz * sigma).rowwise().sum();
+    ws.bw_dv = ws.bw_dv_prev + cm_pos_ * inv_h * dn;
   }
-  d_v_prev = dv.matrix();
+  d_v_prev = ws.bw_dv.matrix();
 
   // Sensory synapses, with dN and dD summed over the unfolds (they enter every unfold alike).
   auto& sda = ws.bw_sens_da;
   auto& sdz = ws.bw_sens_dz;
   const auto& ss = ws.bw_sens_s;
   sda = (sensory_erev.rowwise() * ws.bw_sens_dn.transpose()).rowwise() + ws.bw_sens_dd.transpose();
-  grads.sensory_erev_.array() += (sensory_w_eff * ss).rowwise() * ws.bw_sens_dn.transpose();
-  sdz = sda * sensory_w_eff * ss * (1.0f - ss);
+  grads.sensory_erev_.array() += (sensory_w_eff_ * ss).rowwise() * ws.bw_sens_dn.transpose();
+  sdz = sda * sensory_w_eff_ * ss * (1.0f - ss);
   grads.sensory_sigma_.array() += sdz * ((-sensory_mu).colwise() + in);
   grads.sensory_mu_.array() -= sdz * sensory_sigma;
   auto& d_in = ws.bw_d_in;
@@ -149,10 +208,9 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
 
   // Positive parameters: w_eff = softplus(w) mask, so dw = dw_eff mask softplus'(w); masked-out
   // synapses get exactly zero, as torch autograd gives.
-  grads.w_.array() += ws.bw_d_w * w_eff_grad_;
   grads.sensory_w_.array() += sda * ss * sensory_w_eff_grad_;
-  grads.cm_.col(0).array() += d_cm_pos * cm_pos_grad_;
-  grads.gleak_.col(0).array() += d_gleak_pos * gleak_pos_grad_;
+  grads.cm_.col(0).array() += ws.bw_d_cm * cm_pos_grad_;
+  grads.gleak_.col(0).array() += ws.bw_d_gleak * gleak_pos_grad_;
 
   // Input mapping in = x * input_w + input_b.
   if (config_.input_mapping == Mapping::kNone) {

@@ -189,6 +189,22 @@ void LtcCell::prepare() {
   sensory_w_eff_grad_ = positive_grad(sensory_w_) * sensory_sparsity_mask_.array();
   cm_pos_grad_ = positive_grad(cm_).col(0);
   gleak_pos_grad_ = positive_grad(gleak_).col(0);
+  neg_sigma_mu_ = -(sigma_.array() * mu_.array());
+  source_ranges_.assign(u, {0, 0});
+  for (int j = 0; j < u; ++j) {
+    int lo = -1, hi = -1;
+    for (int i = 0; i < u; ++i)
+      if (sparsity_mask_(i, j) != 0.0f) {
+        if (lo < 0) lo = i;
+        hi = i;
+      }
+    if (lo < 0) continue;
+    // Widened to whole packets where the neurons allow: the extra synapses are absent (w = 0 and
+    // a zero gradient factor), so they add exact zeros, and the backward kernel runs no scalar tail.
+    const int packets_len = (hi + 1 - lo + kLanes - 1) / kLanes * kLanes;
+    const int begin = packets_len <= u ? std::min(lo, u - packets_len) : lo;
+    source_ranges_[j] = {begin, packets_len <= u ? begin + packets_len : hi + 1};
+  }
 
   // A presynaptic neuron's synapses usually reach a contiguous run of neurons (NCP layers are
   // contiguous id ranges), so each source evaluates only the whole packets covering that run.

@@ -50,9 +50,9 @@ struct LtcWorkspace {
   ode::Dopri5<Eigen::VectorXf> dopri5;
   Eigen::VectorXf padded_numerator, padded_denominator;  // rounded up to whole SIMD packets
   // backward() scratch, sized on first use (inference never pays for the units x units buffers).
-  Eigen::ArrayXXf bw_s, bw_da, bw_dz, bw_d_w;         // units x units: synapses (src row, dest col)
   Eigen::ArrayXXf bw_sens_s, bw_sens_da, bw_sens_dz;  // input_size x units
-  Eigen::ArrayXf bw_dv, bw_dn, bw_dd, bw_sens_dn, bw_sens_dd, bw_d_in;
+  Eigen::ArrayXf bw_dv, bw_dv_prev, bw_dn, bw_dd, bw_s, bw_den_const;  // units
+  Eigen::ArrayXf bw_d_cm, bw_d_gleak, bw_sens_dn, bw_sens_dd, bw_d_in;
 };
 
 // What backward() needs from one forward_taped() step of one sample.
@@ -123,6 +123,11 @@ class LtcCell {
   // i.e. softplus' = sigmoid (or 1 unconstrained) times the mask.
   Eigen::ArrayXXf w_eff_, sensory_w_eff_, w_eff_grad_, sensory_w_eff_grad_;
   Eigen::ArrayXf cm_pos_grad_, gleak_pos_grad_;
+  Eigen::ArrayXXf neg_sigma_mu_;  // -sigma mu, src x dest
+  struct SourceRange {
+    int begin, end;  // the presynaptic neurons [begin, end) hold every synapse onto one neuron
+  };
+  std::vector<SourceRange> source_ranges_;  // per postsynaptic neuron
   struct SourceSpan {
     int source, first, count;  // synapses of `source` reach neurons [first, first + count)
   };

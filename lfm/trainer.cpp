@@ -8,8 +8,6 @@
 #include <memory>
 #include <stdexcept>
 
-#include "lfm/datasets/occupancy.h"
-#include "lfm/datasets/person_activity.h"
 #include "lfm/loss.h"
 
 namespace liquid::lfm {
@@ -20,7 +18,6 @@ using Json = nlohmann::json;
 constexpr const char* kNormalizationKey = "liquid.normalization";
 constexpr const char* kStateKey = "trainer.state";
 constexpr const char* kConfigKey = "trainer.config";
-constexpr const char* kPersonFile = "ConfLongDemo_JSI_A01-A03_origformat.txt";
 
 [[noreturn]] void fail(const std::string& source, const std::string& field, const std::string& what) {
   throw std::invalid_argument(source + ": field '" + field + "': " + what);
@@ -70,36 +67,71 @@ int int_field(const Json& j, const char* key, int fallback, int min, const std::
   return static_cast<int>(v);
 }
 
-struct TaskShape {
-  int inputs, classes;
-};
-TaskShape task_shape(TrainTask task) { return task == TrainTask::kOccupancy ? TaskShape{5, 2} : TaskShape{7, 7}; }
-
 // The model JSON with what the dataset decides filled in: its input size, and for a dense CfC a
-// projection to the class count (the CfC's own outputs are its units).
-Json complete_model_json(Json model, int inputs, int classes) {
+// projection to the loss's output count (the CfC's own outputs are its units).
+Json complete_model_json(Json model, int inputs, int outputs) {
   if (!model.contains("input_size")) model["input_size"] = inputs;
   const bool cfc = model.value("model", std::string()) == "CfC";
   if (cfc && !model.contains("wiring") && (!model.contains("proj_size") || model["proj_size"].is_null()))
-    model["proj_size"] = classes;
+    model["proj_size"] = outputs;
   return model;
 }
 
-ModelConfig model_config(const Json& model, int inputs, int classes, const std::string& source) {
+ModelConfig model_config(const Json& model, int inputs, int outputs, const std::string& source) {
   ModelConfig config;
   try {
-    config = config_from_json(complete_model_json(model, inputs, classes), source);
+    config = config_from_json(complete_model_json(model, inputs, outputs), source);
   } catch (const std::invalid_argument& e) {
     rethrow_prefixed(e, source, "model.");
   }
   if (config.input_size != inputs)
     fail(source, "model.input_size",
          std::to_string(config.input_size) + " but the dataset has " + std::to_string(inputs) + " inputs");
-  if (config.output_size() != classes)
+  if (config.output_size() != outputs)
     fail(source, "model",
-         "the model has " + std::to_string(config.output_size()) + " outputs but the task has " +
-             std::to_string(classes) + " classes (set the wiring's output_dim or proj_size)");
+         "the model has " + std::to_string(config.output_size()) + " outputs but the task and loss need " +
+             std::to_string(outputs) + " (set the wiring's output_dim or proj_size)");
   return config;
+}
+
+// NaN (a metric that does not apply) is stored as JSON null and read back as NaN.
+Json number_or_null(double v) { return std::isnan(v) ? Json(nullptr) : Json(v); }
+double number_from(const Json& j) { return j.is_null() ? std::nan("") : j.get<double>(); }
+
+Json record_to_json(const EpochRecord& r) {
+  return {{"epoch", r.epoch},
+          {"train_loss", r.train_loss},
+          {"val_loss", r.val_loss},
+          {"val_accuracy", number_or_null(r.val_accuracy)},
+          {"val_f1", number_or_null(r.val_f1)},
+          {"val_auc", number_or_null(r.val_auc)},
+          {"val_mse", number_or_null(r.val_mse)},
+          {"val_mae", number_or_null(r.val_mae)},
+          {"lr", r.lr},
+          {"seconds", r.seconds}};
+}
+
+EpochRecord record_from_json(const Json& j) {
+  EpochRecord r;
+  r.epoch = j.at("epoch").get<int>();
+  r.train_loss = j.at("train_loss").get<double>(), r.val_loss = j.at("val_loss").get<double>();
+  r.val_accuracy = number_from(j.at("val_accuracy")), r.val_f1 = number_from(j.at("val_f1"));
+  r.val_auc = number_from(j.at("val_auc")), r.val_mse = number_from(j.at("val_mse"));
+  r.val_mae = number_from(j.at("val_mae"));
+  r.lr = j.at("lr").get<double>(), r.seconds = j.at("seconds").get<double>();
+  return r;
+}
+
+LossKind loss_from_name(const std::string& name, const std::string& source) {
+  for (LossKind k : {LossKind::kCrossEntropy, LossKind::kBinaryCrossEntropy, LossKind::kMse, LossKind::kHuber})
+    if (loss_name(k) == name) return k;
+  fail(source, "loss", "'" + name + "' unknown; expected cross_entropy, bce, mse or huber");
+}
+
+Metric metric_from_name(const std::string& name, const std::string& source) {
+  for (Metric m : {Metric::kLoss, Metric::kAccuracy, Metric::kF1, Metric::kAuc, Metric::kMse, Metric::kMae})
+    if (metric_name(m) == name) return m;
+  fail(source, "metric", "'" + name + "' unknown; expected loss, accuracy, f1, auc, mse or mae");
 }
 
 // Each epoch's order depends only on (seed, epoch), so a resumed run reshuffles exactly as an
@@ -117,8 +149,6 @@ std::vector<int> epoch_order(int n, uint64_t seed, int epoch) {
   for (int i = n - 1; i > 0; --i) std::swap(order[i], order[next() % static_cast<uint64_t>(i + 1)]);
   return order;
 }
-
-float step_weight(const SequenceDataset& d, size_t pos) { return d.mask[pos] && d.labels[pos] >= 0 ? 1.0f : 0.0f; }
 
 SequenceDataset first_windows(const SequenceDataset& data, int max_sequences) {
   if (max_sequences <= 0 || data.size() <= static_cast<size_t>(max_sequences)) return data;
@@ -138,32 +168,99 @@ SafetensorsFile model_file(const Model& model, const TrainConfig& config, const 
   SafetensorsFile file = model.to_tensors();
   file.set_metadata(kNormalizationKey, normalization_to_json(splits.normalization).dump());
   file.set_metadata("liquid.task", task_name(config.task));
-  file.set_metadata("liquid.classes", Json(splits.train.class_names).dump());
+  file.set_metadata("liquid.loss", loss_name(config.loss.kind));
+  if (splits.train.num_classes > 0) file.set_metadata("liquid.classes", Json(splits.train.class_names).dump());
   return file;
 }
 
-void write_curve(const std::filesystem::path& path, const std::vector<EpochRecord>& history) {
+// The task's validation metrics as columns: accuracy for classification, with F1 and AUC when
+// binary; MSE and MAE for regression.
+void write_curve(const std::filesystem::path& path, const std::vector<EpochRecord>& history, const TaskShape& shape) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   {
     std::ofstream out(tmp);
-    out << "epoch,train_loss,val_loss,val_metric,lr,seconds\n";
+    out << "epoch,train_loss,val_loss,"
+        << (shape.regression() ? "val_mse,val_mae," : shape.binary() ? "val_accuracy,val_f1,val_auc," : "val_accuracy,")
+        << "lr,seconds\n";
     out.precision(9);
-    for (const EpochRecord& r : history)
-      out << r.epoch << ',' << r.train_loss << ',' << r.val_loss << ',' << r.val_accuracy << ',' << r.lr << ','
-          << r.seconds << '\n';
+    for (const EpochRecord& r : history) {
+      out << r.epoch << ',' << r.train_loss << ',' << r.val_loss << ',';
+      if (shape.regression())
+        out << r.val_mse << ',' << r.val_mae << ',';
+      else if (shape.binary())
+        out << r.val_accuracy << ',' << r.val_f1 << ',' << r.val_auc << ',';
+      else
+        out << r.val_accuracy << ',';
+      out << r.lr << ',' << r.seconds << '\n';
+    }
     if (!out) throw std::runtime_error(path.string() + ": cannot write");
   }
   std::filesystem::rename(tmp, path);
 }
 
+// "loss", its options ("class_weights", "pos_weight", "huber_delta") and "metric", each checked
+// against the task: cross-entropy and bce need classes (bce two), mse and huber a regression task;
+// accuracy needs classes, f1 and auc two, mse and mae a regression task.
+void parse_loss_and_metric(const Json& j, const TaskShape& shape, TrainConfig& c) {
+  const std::string& source = c.source;
+  auto string_of = [&](const char* key) {
+    if (!j[key].is_string()) fail(source, key, "expected a string, got " + j[key].dump());
+    return j[key].get<std::string>();
+  };
+  c.loss.kind = shape.regression() ? LossKind::kMse : LossKind::kCrossEntropy;
+  if (j.contains("loss")) c.loss.kind = loss_from_name(string_of("loss"), source);
+  const bool classifies = c.loss.kind == LossKind::kCrossEntropy || c.loss.kind == LossKind::kBinaryCrossEntropy;
+  if (classifies && shape.regression())
+    fail(source, "loss", "'" + loss_name(c.loss.kind) + "' needs classes; this task is a regression (mse or huber)");
+  if (!classifies && !shape.regression())
+    fail(source, "loss", "'" + loss_name(c.loss.kind) + "' is for regression; this task has classes");
+  if (c.loss.kind == LossKind::kBinaryCrossEntropy && !shape.binary())
+    fail(source, "loss", "'bce' needs two classes; this task has " + std::to_string(shape.classes));
+  if (j.contains("class_weights")) {
+    if (c.loss.kind != LossKind::kCrossEntropy) fail(source, "class_weights", "only for the cross_entropy loss");
+    const Json& w = j["class_weights"];
+    if (!w.is_array() || w.size() != static_cast<size_t>(shape.classes))
+      fail(source, "class_weights", "expected an array of " + std::to_string(shape.classes) + " numbers");
+    for (const Json& v : w) {
+      if (!v.is_number() || !(v.get<double>() >= 0)) fail(source, "class_weights", "expected numbers >= 0");
+      c.loss.class_weights.push_back(v.get<float>());
+    }
+  }
+  if (j.contains("pos_weight")) {
+    if (c.loss.kind != LossKind::kBinaryCrossEntropy) fail(source, "pos_weight", "only for the bce loss");
+    c.loss.pos_weight = static_cast<float>(number_field(j, "pos_weight", 1.0, 0.0, source, "pos_weight"));
+  }
+  if (j.contains("huber_delta")) {
+    if (c.loss.kind != LossKind::kHuber) fail(source, "huber_delta", "only for the huber loss");
+    c.loss.huber_delta = number_field(j, "huber_delta", 1.0, 1e-12, source, "huber_delta");
+  }
+  if (j.contains("metric")) c.metric = metric_from_name(string_of("metric"), source);
+  const Metric m = c.metric;
+  if (m == Metric::kAccuracy && shape.regression()) fail(source, "metric", "'accuracy' needs classes");
+  if ((m == Metric::kF1 || m == Metric::kAuc) && !shape.binary())
+    fail(source, "metric", "'" + metric_name(m) + "' needs a binary task");
+  if ((m == Metric::kMse || m == Metric::kMae) && !shape.regression())
+    fail(source, "metric", "'" + metric_name(m) + "' needs a regression task");
+}
+
 }  // namespace
 
-std::string task_name(TrainTask task) { return task == TrainTask::kOccupancy ? "occupancy" : "person_activity"; }
+std::string task_name(TrainTask task) {
+  switch (task) {
+    case TrainTask::kOccupancy: return "occupancy";
+    case TrainTask::kPersonActivity: return "person_activity";
+    case TrainTask::kTraffic: return "traffic";
+    case TrainTask::kOzone: return "ozone";
+    case TrainTask::kPhysioNet: return "physionet2012";
+  }
+  return "?";
+}
 
 TrainTask task_from_name(const std::string& name, const std::string& source) {
-  if (name == "occupancy") return TrainTask::kOccupancy;
-  if (name == "person_activity") return TrainTask::kPersonActivity;
-  fail(source, "task", "'" + name + "' unknown; expected occupancy or person_activity");
+  for (TrainTask t : {TrainTask::kOccupancy, TrainTask::kPersonActivity, TrainTask::kTraffic, TrainTask::kOzone,
+                      TrainTask::kPhysioNet})
+    if (task_name(t) == name) return t;
+  fail(source, "task", "'" + name + "' unknown; expected occupancy, person_activity, traffic, ozone or physionet2012");
 }
 
 Json TrainConfig::to_json() const {
@@ -176,10 +273,14 @@ Json TrainConfig::to_json() const {
             {"schedule", schedule_json},
             {"epochs", epochs},
             {"batch_size", batch_size},
-            {"seed", seed}};
+            {"seed", seed},
+            {"loss", loss_name(loss.kind)},
+            {"metric", metric_name(metric)}};
   if (clip_grad_norm) j["clip_grad_norm"] = *clip_grad_norm;
   if (patience > 0) j["early_stopping"] = {{"patience", patience}};
-  if (!class_weights.empty()) j["class_weights"] = class_weights;
+  if (!loss.class_weights.empty()) j["class_weights"] = loss.class_weights;
+  if (loss.pos_weight) j["pos_weight"] = *loss.pos_weight;
+  if (loss.kind == LossKind::kHuber) j["huber_delta"] = loss.huber_delta;
   if (max_train_sequences > 0) j["max_train_sequences"] = max_train_sequences;
   if (max_eval_sequences > 0) j["max_eval_sequences"] = max_eval_sequences;
   return j;
@@ -189,7 +290,8 @@ TrainConfig train_config_from_json(const Json& j, const std::string& source, con
   if (!j.is_object()) throw std::invalid_argument(source + ": expected a JSON object");
   check_keys(j,
              {"task", "data", "model", "optimizer", "schedule", "epochs", "batch_size", "clip_grad_norm", "seed",
-              "early_stopping", "class_weights", "max_train_sequences", "max_eval_sequences", "description"},
+              "early_stopping", "loss", "class_weights", "pos_weight", "huber_delta", "metric", "max_train_sequences",
+              "max_eval_sequences", "description"},
              source, "");
   TrainConfig c;
   c.source = source;
@@ -203,7 +305,8 @@ TrainConfig train_config_from_json(const Json& j, const std::string& source, con
   c.data = std::filesystem::absolute(base_dir / j["data"].get<std::string>()).lexically_normal();
   c.model = object_field(j, "model", source, "model");
   const TaskShape shape = task_shape(c.task);
-  model_config(c.model, shape.inputs, shape.classes, source);  // reports model errors now, not mid-run
+  parse_loss_and_metric(j, shape, c);
+  model_config(c.model, shape.inputs, c.loss.outputs(shape), source);  // reports model errors now, not mid-run
 
   if (j.contains("optimizer")) {
     const Json& o = object_field(j, "optimizer", source, "optimizer");
@@ -237,15 +340,6 @@ TrainConfig train_config_from_json(const Json& j, const std::string& source, con
     check_keys(e, {"patience"}, source, "early_stopping.");
     c.patience = int_field(e, "patience", 0, 0, source, "early_stopping.patience");
   }
-  if (j.contains("class_weights")) {
-    const Json& w = j["class_weights"];
-    if (!w.is_array() || w.size() != static_cast<size_t>(shape.classes))
-      fail(source, "class_weights", "expected an array of " + std::to_string(shape.classes) + " numbers");
-    for (const Json& v : w) {
-      if (!v.is_number() || !(v.get<double>() >= 0)) fail(source, "class_weights", "expected numbers >= 0");
-      c.class_weights.push_back(v.get<float>());
-    }
-  }
   c.max_train_sequences = int_field(j, "max_train_sequences", 0, 0, source, "max_train_sequences");
   c.max_eval_sequences = int_field(j, "max_eval_sequences", 0, 0, source, "max_eval_sequences");
   return c;
@@ -263,59 +357,9 @@ TrainConfig load_train_config(const std::filesystem::path& file) {
   return train_config_from_json(j, file.string(), file.parent_path());
 }
 
-DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize) {
-  if (task == TrainTask::kOccupancy) {
-    OccupancyOptions options;
-    options.normalize = normalize;
-    return load_occupancy(data, options);
-  }
-  PersonActivityOptions options;
-  options.normalize = normalize;
-  return load_person_activity(std::filesystem::is_directory(data) ? data / kPersonFile : data, options);
-}
-
 Model make_model(const TrainConfig& config, const SequenceDataset& data) {
-  return Model(model_config(config.model, data.input_size, data.num_classes, config.source), config.seed);
-}
-
-EvalResult evaluate(const Model& model, const SequenceDataset& data, std::span<const float> class_weights,
-                    int max_sequences, int threads) {
-  const int n = static_cast<int>(max_sequences > 0 ? std::min<size_t>(data.size(), max_sequences) : data.size());
-  const int steps = data.steps, classes = model.output_size(), inputs = data.input_size;
-  EvalResult r;
-  r.confusion.assign(static_cast<size_t>(classes) * classes, 0);
-  double loss_sum = 0, weight_sum = 0;
-  int64_t correct = 0;
-  constexpr int kChunk = 256;
-  std::vector<float> logits, d_logits, mask;
-  for (int start = 0; start < n; start += kChunk) {
-    const int b = std::min(kChunk, n - start);
-    const size_t pos0 = static_cast<size_t>(start) * steps, positions = static_cast<size_t>(b) * steps;
-    logits.resize(positions * classes);
-    d_logits.resize(positions * classes);
-    mask.resize(positions);
-    model.forward(std::span(data.inputs).subspan(pos0 * inputs, positions * inputs),
-                  std::span(data.timespans).subspan(pos0, positions), b, steps, logits, {}, {}, threads);
-    double chunk_weight = 0;
-    for (size_t p = 0; p < positions; ++p) {
-      mask[p] = step_weight(data, pos0 + p);
-      if (mask[p] == 0) continue;
-      const int label = data.labels[pos0 + p];
-      chunk_weight += class_weights.empty() ? 1.0 : class_weights[label];
-      const float* row = logits.data() + p * classes;
-      const int predicted = static_cast<int>(std::max_element(row, row + classes) - row);
-      correct += predicted == label;
-      ++r.confusion[static_cast<size_t>(label) * classes + predicted];
-      ++r.counted;
-    }
-    const double loss = cross_entropy_loss(logits, std::span(data.labels).subspan(pos0, positions), b, steps, classes,
-                                           d_logits, mask, class_weights);
-    loss_sum += loss * chunk_weight;
-    weight_sum += chunk_weight;
-  }
-  r.loss = weight_sum > 0 ? loss_sum / weight_sum : 0.0;
-  r.accuracy = r.counted ? static_cast<double>(correct) / r.counted : std::nan("");
-  return r;
+  const TaskShape shape{data.input_size, data.num_classes, data.output_size};
+  return Model(model_config(config.model, data.input_size, config.loss.outputs(shape), config.source), config.seed);
 }
 
 std::optional<Normalization> read_model_normalization(const SafetensorsFile& file) {
@@ -340,7 +384,11 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
   DatasetSplits splits = load_task_data(config.task, config.data);
   splits.train = first_windows(splits.train, config.max_train_sequences);
   const SequenceDataset& train_set = splits.train;
+  const TaskShape shape{train_set.input_size, train_set.num_classes, train_set.output_size};
   const bool has_validation = splits.validation.size() > 0;
+  // Without a validation split the training loss selects, whatever the metric.
+  const Metric metric = has_validation ? config.metric : Metric::kLoss;
+  const bool higher = higher_is_better(metric);
   Model model = make_model(config, train_set);
   Model grads = model.zeros_like();
   std::unique_ptr<Optimizer> optimizer;
@@ -354,7 +402,7 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
   const std::filesystem::path model_path = options.out_dir / "model.safetensors";
   TrainResult result;
   int start_epoch = 0, bad_epochs = 0;
-  double best_loss = std::numeric_limits<double>::infinity();
+  double best_value = higher ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
   SafetensorsFile best = model.to_tensors();
   Json config_json = config.to_json();
   config_json.erase("epochs");  // a resumed run may extend the epoch count; nothing else may change
@@ -376,19 +424,15 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
     const Json state = Json::parse(ck.metadata().at(kStateKey));
     start_epoch = state.at("epoch").get<int>();
     bad_epochs = state.at("bad_epochs").get<int>();
-    best_loss = state.at("best_loss").get<double>();
+    best_value = state.at("best_value").get<double>();
     result.best_epoch = state.at("best_epoch").get<int>();
     result.stopped_early = state.at("stopped_early").get<bool>();
-    for (const Json& h : state.at("history"))
-      result.history.push_back({h.at(0).get<int>(), h.at(1).get<double>(), h.at(2).get<double>(), h.at(3).get<double>(),
-                                h.at(4).get<double>(), h.at(5).get<double>(), false});
+    for (const Json& h : state.at("history")) result.history.push_back(record_from_json(h));
   }
 
   const int n = static_cast<int>(train_set.size());
-  const int steps = train_set.steps, inputs = train_set.input_size, classes = train_set.num_classes;
   const int batches = (n + config.batch_size - 1) / config.batch_size;
-  std::vector<float> x, ts, mask;
-  std::vector<int> labels;
+  Batch batch;
   for (int epoch = start_epoch; epoch < config.epochs && !result.stopped_early; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
     optimizer->set_lr(config.schedule.lr_at(epoch));
@@ -396,24 +440,16 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
     double loss_sum = 0, loss_count = 0;
     for (int k = 0; k < batches; ++k) {
       const int first = k * config.batch_size, b = std::min(config.batch_size, n - first);
-      const size_t positions = static_cast<size_t>(b) * steps;
-      x.resize(positions * inputs), ts.resize(positions), labels.resize(positions), mask.resize(positions);
-      for (int i = 0; i < b; ++i) {
-        const size_t src = static_cast<size_t>(order[first + i]) * steps, dst = static_cast<size_t>(i) * steps;
-        std::copy_n(train_set.inputs.begin() + src * inputs, steps * inputs, x.begin() + dst * inputs);
-        std::copy_n(train_set.timespans.begin() + src, steps, ts.begin() + dst);
-        std::copy_n(train_set.labels.begin() + src, steps, labels.begin() + dst);
-        for (int t = 0; t < steps; ++t) mask[dst + t] = step_weight(train_set, src + t);
-      }
+      gather_batch(train_set, std::span(order).subspan(first, b), config.loss, batch);
       grads.for_each_parameter([](const ParamRef& p) {
         if (p.trainable) p.value->setZero();
       });
       // One forward pass: the loss and its gradient are computed between forward and backward.
       double loss = 0;
       model.forward_backward(
-          x, ts, b, steps,
-          [&](std::span<const float> logits, std::span<float> d_logits) {
-            loss = cross_entropy_loss(logits, labels, b, steps, classes, d_logits, mask, config.class_weights);
+          batch.inputs, batch.timespans, b, train_set.steps,
+          [&](std::span<const float> outputs, std::span<float> d_outputs) {
+            loss = batch_loss(config.loss, batch, outputs, d_outputs);
           },
           grads);
       if (config.clip_grad_norm) clip_grad_norm(grads, *config.clip_grad_norm);
@@ -426,15 +462,21 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
         options.on_batch({epoch + 1, config.epochs, k + 1, batches, loss_sum / loss_count, rate, remaining / rate});
       }
     }
-    EpochRecord record{epoch + 1, loss_count ? loss_sum / loss_count : 0.0, 0, std::nan(""), optimizer->lr(), 0, false};
+    EpochRecord record;
+    record.epoch = epoch + 1;
+    record.train_loss = loss_count ? loss_sum / loss_count : 0.0;
+    record.lr = optimizer->lr();
+    double value = record.train_loss;  // no validation split: select on training loss
     if (has_validation) {
-      const EvalResult val = evaluate(model, splits.validation, config.class_weights, config.max_eval_sequences);
-      record.val_loss = val.loss, record.val_accuracy = val.accuracy;
+      const EvalResult val = evaluate(model, splits.validation, config.loss, config.max_eval_sequences);
+      record.val_loss = val.loss, record.val_accuracy = val.accuracy, record.val_f1 = val.f1;
+      record.val_auc = val.auc, record.val_mse = val.mse, record.val_mae = val.mae;
+      value = metric_value(val, metric);
     } else {
-      record.val_loss = record.train_loss;  // no validation split: select on training loss
+      record.val_loss = record.train_loss;
     }
-    if (record.val_loss < best_loss) {
-      best_loss = record.val_loss, bad_epochs = 0, result.best_epoch = record.epoch, record.best = true;
+    if (higher ? value > best_value : value < best_value) {
+      best_value = value, bad_epochs = 0, result.best_epoch = record.epoch, record.best = true;
       best = model.to_tensors();
       model_file(model, config, splits).write_file(model_path);
     } else {
@@ -449,11 +491,10 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
     add_prefixed(ck, best, "best.");
     optimizer->save_state(ck);
     Json history = Json::array();
-    for (const EpochRecord& r : result.history)
-      history.push_back({r.epoch, r.train_loss, r.val_loss, r.val_accuracy, r.lr, r.seconds});
+    for (const EpochRecord& r : result.history) history.push_back(record_to_json(r));
     ck.set_metadata(kStateKey, Json{{"epoch", epoch + 1},
                                     {"bad_epochs", bad_epochs},
-                                    {"best_loss", best_loss},
+                                    {"best_value", best_value},
                                     {"best_epoch", result.best_epoch},
                                     {"stopped_early", result.stopped_early},
                                     {"seed", config.seed},
@@ -462,15 +503,15 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
     ck.set_metadata(kConfigKey, config_json.dump());
     ck.set_metadata(kNormalizationKey, normalization_to_json(splits.normalization).dump());
     ck.write_file(checkpoint_path);
-    write_curve(options.out_dir / "curve.csv", result.history);
+    write_curve(options.out_dir / "curve.csv", result.history, shape);
     if (options.on_epoch) options.on_epoch(record);
   }
 
   const Model best_model = Model::from_tensors(model.config(), best, "best model");
   if (!std::filesystem::exists(model_path)) model_file(best_model, config, splits).write_file(model_path);
   if (has_validation)
-    result.validation = evaluate(best_model, splits.validation, config.class_weights, config.max_eval_sequences);
-  result.test = evaluate(best_model, splits.test, config.class_weights, config.max_eval_sequences);
+    result.validation = evaluate(best_model, splits.validation, config.loss, config.max_eval_sequences);
+  result.test = evaluate(best_model, splits.test, config.loss, config.max_eval_sequences);
   result.seconds = since(run_start);
   return result;
 }

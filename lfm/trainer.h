@@ -1,9 +1,16 @@
-// The trainer: fits a Model to one of the sequence-classification datasets (occupancy, person
-// activity) from a JSON configuration, writing the best model, a resumable checkpoint and the
-// learning curve to an output directory.
+// The trainer: fits a Model to one of the sequence datasets (occupancy, person activity, ozone and
+// PhysioNet 2012 classification; traffic regression) from a JSON configuration, writing the best
+// model, a resumable checkpoint and the learning curve to an output directory.
 //
 //   TrainConfig config = load_train_config("samples/train/occupancy_cfc.json");
 //   TrainResult result = train(config, {.out_dir = "out/occupancy_cfc"});
+//
+// Targets are per step, or per sequence through the dataset's mask (PhysioNet counts only each
+// stay's last real step): the loss and every metric read only masked-in steps. Losses: cross-entropy
+// (class weights), binary cross-entropy with logits (one output, pos_weight), MSE, Huber. Metrics:
+// accuracy, F1 and ROC AUC of the positive class (binary tasks), MSE and MAE (regression). The
+// validation metric that picks the best model and drives early stopping is configurable; the
+// default is the validation loss.
 //
 // Determinism: the model's initial weights come from `seed`, each epoch's shuffle from (seed, epoch)
 // alone, and training runs on one thread, so two runs of the same configuration write identical
@@ -12,11 +19,13 @@
 // counters; nothing else carries over between epochs).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,7 +35,35 @@
 
 namespace liquid::lfm {
 
-enum class TrainTask { kOccupancy, kPersonActivity };
+enum class TrainTask { kOccupancy, kPersonActivity, kTraffic, kOzone, kPhysioNet };
+
+// What a task's data looks like before a model sees it.
+struct TaskShape {
+  int inputs = 0;
+  int classes = 0;  // classification: label count; 0 for regression
+  int targets = 0;  // regression: values per step; 0 for classification
+  bool regression() const { return classes == 0; }
+  bool binary() const { return classes == 2; }
+};
+TaskShape task_shape(TrainTask task);
+
+enum class LossKind { kCrossEntropy, kBinaryCrossEntropy, kMse, kHuber };
+enum class Metric { kLoss, kAccuracy, kF1, kAuc, kMse, kMae };
+
+// The loss and its options. Cross-entropy wants one logit per class; binary cross-entropy one logit
+// (the positive class, label 1); MSE and Huber one output per regression target.
+struct LossSpec {
+  LossKind kind = LossKind::kCrossEntropy;
+  std::vector<float> class_weights;  // cross-entropy: one per class; empty = all 1
+  std::optional<float> pos_weight;   // binary cross-entropy: torch's pos_weight
+  double huber_delta = 1.0;          // Huber
+
+  int outputs(const TaskShape& shape) const;
+};
+
+std::string loss_name(LossKind kind);  // "cross_entropy", "bce", "mse", "huber"
+std::string metric_name(Metric metric);  // "loss", "accuracy", "f1", "auc", "mse", "mae"
+bool higher_is_better(Metric metric);
 
 struct TrainConfig {
   std::string name;                 // the config file's stem; the default output folder's name
@@ -42,8 +79,9 @@ struct TrainConfig {
   int batch_size = 32;
   std::optional<float> clip_grad_norm;
   std::uint64_t seed = 0;
-  int patience = 0;                  // early stopping on validation loss; 0 = off
-  std::vector<float> class_weights;  // empty = all 1
+  int patience = 0;  // early stopping on the validation metric; 0 = off
+  LossSpec loss;     // default: cross-entropy for classification, MSE for regression
+  Metric metric = Metric::kLoss;  // picks the best model; without validation the training loss does
   // Caps on the split sizes (0 = all): for tests and quick looks, not for reported numbers.
   int max_train_sequences = 0;
   int max_eval_sequences = 0;
@@ -60,30 +98,50 @@ TrainConfig load_train_config(const std::filesystem::path& file);
 
 // The task's splits, normalised with statistics fitted on its training split (the loaders' papers'
 // protocols; person activity uses the LTC setting with a validation split). `data` is the occupancy
-// folder, or the person-activity file (or its folder).
+// or PhysioNet folder, or the person-activity, traffic or ozone file (or its folder).
 DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize = true);
 TrainTask task_from_name(const std::string& name, const std::string& source);  // "occupancy", ...
 std::string task_name(TrainTask task);
 
 // The model the configuration describes for `data`: input_size filled from the dataset when absent,
-// proj_size = class count for a CfC without one; throws if the output size is not the class count.
+// proj_size = the loss's output count for a CfC without one; throws if the output size differs.
 Model make_model(const TrainConfig& config, const SequenceDataset& data);
 
-// Loss and accuracy of a classifier over a split (every masked step counts, as in training).
+// Loss and metrics of a model over a split (every masked step counts, as in training). Metrics that
+// do not apply to the task, or with nothing counted, are NaN.
 struct EvalResult {
-  double loss = 0.0;      // cross-entropy, mean over counted steps (class-weighted if given)
-  double accuracy = 0.0;  // NaN if nothing counted
-  std::int64_t counted = 0;
+  double loss = 0.0;  // the LossSpec's loss, mean over what it counts (class-weighted if given)
+  double accuracy = std::nan("");  // classification
+  double f1 = std::nan(""), auc = std::nan("");  // binary: positive class (label 1)
+  double mse = std::nan(""), mae = std::nan("");  // regression, over counted steps x targets
+  std::int64_t counted = 0;  // counted steps
   std::vector<std::int64_t> confusion;  // classes x classes, row = true class, column = predicted
 };
-EvalResult evaluate(const Model& model, const SequenceDataset& data, std::span<const float> class_weights = {},
+EvalResult evaluate(const Model& model, const SequenceDataset& data, const LossSpec& loss = {},
                     int max_sequences = 0, int threads = 0);
+// The metric's value in `r` (the loss for Metric::kLoss).
+double metric_value(const EvalResult& r, Metric metric);
 
 struct EpochRecord {
   int epoch = 0;  // 1-based
-  double train_loss = 0.0, val_loss = 0.0, val_accuracy = 0.0, lr = 0.0, seconds = 0.0;
+  double train_loss = 0.0, val_loss = 0.0;
+  double val_accuracy = std::nan(""), val_f1 = std::nan(""), val_auc = std::nan("");
+  double val_mse = std::nan(""), val_mae = std::nan("");
+  double lr = 0.0, seconds = 0.0;
   bool best = false;  // the model after this epoch is the best so far
 };
+
+// One batch gathered from a dataset, laid out as Model::forward takes it. `targets` holds the
+// regression targets, or for binary cross-entropy the labels as 0/1 floats.
+struct Batch {
+  int size = 0, steps = 0;
+  std::vector<float> inputs, timespans, mask, targets;
+  std::vector<int> labels;
+};
+void gather_batch(const SequenceDataset& data, std::span<const int> windows, const LossSpec& loss, Batch& out);
+// The loss of `outputs` (size x steps x outputs) on `batch`, its gradient written to d_outputs.
+double batch_loss(const LossSpec& loss, const Batch& batch, std::span<const float> outputs,
+                  std::span<float> d_outputs);
 
 struct BatchProgress {
   int epoch = 0, epochs = 0, batch = 0, batches = 0;  // epoch and batch 1-based
@@ -106,8 +164,10 @@ struct TrainResult {
 };
 
 // Runs the configuration; writes out_dir/model.safetensors (the best model, with the normalisation
-// under "liquid.normalization" and the task under "liquid.task"), out_dir/checkpoint.safetensors
-// (each epoch) and out_dir/curve.csv.
+// under "liquid.normalization", the task under "liquid.task", the loss's name under "liquid.loss"
+// and, for classification, the class names under "liquid.classes"), out_dir/checkpoint.safetensors
+// (each epoch) and out_dir/curve.csv (epoch, train_loss, val_loss, the task's validation metrics:
+// val_accuracy [, val_f1, val_auc when binary] or val_mse, val_mae; lr, seconds).
 TrainResult train(const TrainConfig& config, const TrainOptions& options);
 
 // The normalisation a trained model file carries, if any.

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ninja-build ccache
   libeigen3-dev libboost-dev nlohmann-json3-dev libcli11-dev
-  libopencv-dev libfftw3-dev libsndfile1-dev portaudio19-dev
+  libopencv-dev libfftw3-dev libsndfile1-dev portaudio19-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   "$@"
 )

@@ -1,0 +1,74 @@
+// Fusion: what turns the latest outputs of every stream's cell into a decision. The engine only
+// knows the FusionModel interface, so the plain linear head of today and the shared LFM backbone
+// of tomorrow plug in the same way.
+//
+// The engine hands the fusion model one vector: every stream's latest cell output, concatenated in
+// stream-id order (stream s at offset input_offset(s), output_size floats), with the outputs of
+// stale streams (and of streams that never reported) set to zero, plus the per-stream fresh mask
+// for models that want to treat staleness another way.
+#pragma once
+
+#include <Eigen/Core>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace liquid::pipeline {
+
+enum class HeadKind {
+  kClasses,  // values are probabilities (softmax); a change of argmax is a change
+  kValues,   // values are forecasts or scores; a move beyond a threshold is a change
+};
+
+class FusionModel {
+ public:
+  virtual ~FusionModel() = default;
+  virtual HeadKind kind() const = 0;
+  // Class or forecast names; evaluate() writes one value per name.
+  virtual const std::vector<std::string>& names() const = 0;
+  // Length of the concatenated input the model expects.
+  virtual int input_size() const = 0;
+  // Not const: a fusion model with memory (the LFM backbone) advances its state to `time`.
+  virtual void evaluate(double time, std::span<const float> input, std::span<const unsigned char> fresh,
+                        std::span<float> out) = 0;
+};
+
+// values = W input + b, then softmax for kClasses. W is (names x input_size).
+class LinearHead : public FusionModel {
+ public:
+  LinearHead(HeadKind kind, std::vector<std::string> names, Eigen::MatrixXf weight, Eigen::VectorXf bias);
+  // Uniform(-1/sqrt(n), 1/sqrt(n)) weights and biases from `seed` (torch's Linear default): a head
+  // to wire up a pipeline before a trained one exists, and for tests.
+  static std::unique_ptr<LinearHead> random(HeadKind kind, std::vector<std::string> names, int input_size,
+                                            uint64_t seed);
+
+  HeadKind kind() const override { return kind_; }
+  const std::vector<std::string>& names() const override { return names_; }
+  int input_size() const override { return static_cast<int>(weight_.cols()); }
+  void evaluate(double time, std::span<const float> input, std::span<const unsigned char> fresh,
+                std::span<float> out) override;
+
+  const Eigen::MatrixXf& weight() const { return weight_; }
+  const Eigen::VectorXf& bias() const { return bias_; }
+
+ private:
+  HeadKind kind_;
+  std::vector<std::string> names_;
+  Eigen::MatrixXf weight_;
+  Eigen::VectorXf bias_;
+};
+
+// What the engine emits. The engine reuses one Decision (no allocation per decision); a callback
+// that keeps it past its return must copy it.
+struct Decision {
+  double time = 0.0;                                     // stream time the decision is for
+  std::shared_ptr<const std::vector<std::string>> names;  // the head's names, one per value
+  std::vector<float> values;                             // probabilities or forecast values
+  int argmax = -1;                                       // kClasses: the most probable class
+  std::vector<int> fresh;                                // ids of the streams that were fresh
+  std::vector<int> stale;                                // ids of reported but stale streams
+  uint64_t samples = 0;                                  // samples the engine had applied
+};
+
+}  // namespace liquid::pipeline
