@@ -4,12 +4,16 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "apps/commands.h"
 #include "lfm/trainer.h"
+#include "plot/charts.h"
 
 namespace liquid::apps {
 
@@ -57,7 +61,8 @@ Command add_train_command(CLI::App& app) {
   struct Options {
     std::string config, out;
     bool resume = false;
-    int epochs = 0, max_train = 0;
+    int epochs = 0, max_train = 0, threads = 0;
+    std::optional<std::uint64_t> seed;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("train", "Train a model on a dataset from a JSON configuration");
@@ -69,13 +74,18 @@ Command add_train_command(CLI::App& app) {
   cmd->add_option("--epochs", opt->epochs, "Override the configuration's epoch count")->check(CLI::PositiveNumber);
   cmd->add_option("--max-train-sequences", opt->max_train, "Use only the first N training windows (quick looks)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", opt->seed, "Override the configuration's seed (for runs over several seeds)");
+  cmd->add_option("--threads", opt->threads, "Threads (default: one per core; any count gives the same model)")
+      ->check(CLI::NonNegativeNumber);
   return [opt]() {
     lfm::TrainConfig config = lfm::load_train_config(opt->config);
+    if (opt->seed) config.seed = *opt->seed;
     if (opt->epochs) config.epochs = opt->epochs;
     if (opt->max_train) config.max_train_sequences = opt->max_train;
     lfm::TrainOptions options;
     options.out_dir = opt->out.empty() ? std::filesystem::path("out") / config.name : std::filesystem::path(opt->out);
     options.resume = opt->resume;
+    options.threads = opt->threads;
 
     // A terminal gets one progress line redrawn in place; a log gets only the per-epoch lines.
     const bool tty = isatty(fileno(stderr));
@@ -90,13 +100,16 @@ Command add_train_command(CLI::App& app) {
         std::fflush(stderr);
       };
     const int epochs = config.epochs;
-    options.on_epoch = [tty, epochs](const lfm::EpochRecord& r) {
+    const std::filesystem::path out_dir = options.out_dir;
+    options.on_epoch = [tty, epochs, out_dir](const lfm::EpochRecord& r) {
       if (tty) std::fputs("\r\033[K", stderr), std::fflush(stderr);
       const std::string metrics = metrics_text("val_", r.val_accuracy, r.val_f1, r.val_auc, r.val_mse, r.val_mae);
       std::printf("epoch %d/%d  train_loss %.5f  val_loss %.5f  %s  lr %.3g  %.1f s%s\n", r.epoch, epochs, r.train_loss,
                   r.val_loss, metrics.empty() ? "(no validation split)" : metrics.c_str(), r.lr, r.seconds,
                   r.best ? "  *" : "");
       std::fflush(stdout);
+      // The curve as a picture, redrawn every epoch so a long run can be watched.
+      plot::write_training_curve(out_dir / "curve.csv", out_dir / "curve.png");
     };
 
     std::printf("training %s on %s -> %s\n", config.name.c_str(), config.data.string().c_str(),

@@ -451,7 +451,7 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
           [&](std::span<const float> outputs, std::span<float> d_outputs) {
             loss = batch_loss(config.loss, batch, outputs, d_outputs);
           },
-          grads);
+          grads, options.threads);
       if (config.clip_grad_norm) clip_grad_norm(grads, *config.clip_grad_norm);
       optimizer->step(model, grads);
       loss_sum += loss * b;
@@ -468,7 +468,7 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
     record.lr = optimizer->lr();
     double value = record.train_loss;  // no validation split: select on training loss
     if (has_validation) {
-      const EvalResult val = evaluate(model, splits.validation, config.loss, config.max_eval_sequences);
+      const EvalResult val = evaluate(model, splits.validation, config.loss, config.max_eval_sequences, options.threads);
       record.val_loss = val.loss, record.val_accuracy = val.accuracy, record.val_f1 = val.f1;
       record.val_auc = val.auc, record.val_mse = val.mse, record.val_mae = val.mae;
       value = metric_value(val, metric);
@@ -510,8 +510,8 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
   const Model best_model = Model::from_tensors(model.config(), best, "best model");
   if (!std::filesystem::exists(model_path)) model_file(best_model, config, splits).write_file(model_path);
   if (has_validation)
-    result.validation = evaluate(best_model, splits.validation, config.loss, config.max_eval_sequences);
-  result.test = evaluate(best_model, splits.test, config.loss, config.max_eval_sequences);
+    result.validation = evaluate(best_model, splits.validation, config.loss, config.max_eval_sequences, options.threads);
+  result.test = evaluate(best_model, splits.test, config.loss, config.max_eval_sequences, options.threads);
   result.seconds = since(run_start);
   return result;
 }

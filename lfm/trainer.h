@@ -13,8 +13,9 @@
 // default is the validation loss.
 //
 // Determinism: the model's initial weights come from `seed`, each epoch's shuffle from (seed, epoch)
-// alone, and training runs on one thread, so two runs of the same configuration write identical
-// bytes, and a run resumed from its checkpoint continues exactly as if it had never stopped (the
+// alone, and each batch's gradient is summed over fixed shards in a fixed order whatever the
+// thread count, so two runs of the same configuration write identical bytes on any number of
+// cores, and a run resumed from its checkpoint continues exactly as if it had never stopped (the
 // checkpoint holds the model, the optimiser state, the best model so far and the early-stopping
 // counters; nothing else carries over between epochs).
 #pragma once
@@ -151,6 +152,10 @@ struct BatchProgress {
 struct TrainOptions {
   std::filesystem::path out_dir;
   bool resume = false;  // continue from out_dir/checkpoint.safetensors
+  // Threads for the batch's forward and backward passes and for evaluation (0: one per core). The
+  // batch is cut into fixed shards (Model::kBpttShardColumns), so every thread count writes the
+  // same bytes.
+  int threads = 0;
   std::function<void(const BatchProgress&)> on_batch = nullptr;
   std::function<void(const EpochRecord&)> on_epoch = nullptr;
 };

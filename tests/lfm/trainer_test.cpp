@@ -90,6 +90,16 @@ TEST(Trainer, SameSeedSameBytes) {
   EXPECT_TRUE(bytes(a / "model.safetensors") != bytes(c / "model.safetensors"));
 }
 
+// Data-parallel training: one thread and two write the same model file (checkpoints differ only in
+// the wall-clock seconds they record).
+TEST(Trainer, ThreadCountDoesNotChangeABit) {
+  const TrainConfig config = parse(tiny_config());
+  const auto one = temp_dir("threads_1"), two = temp_dir("threads_2");
+  train(config, {.out_dir = one, .threads = 1});
+  train(config, {.out_dir = two, .threads = 2});
+  EXPECT_TRUE(bytes(one / "model.safetensors") == bytes(two / "model.safetensors"));
+}
+
 TEST(Trainer, ResumeEqualsUninterrupted) {
   nlohmann::json j = tiny_config();
   j["early_stopping"] = {{"patience", 0}};
