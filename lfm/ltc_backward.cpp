@@ -84,9 +84,7 @@ void LtcCell::resize_tape(LtcTape& tape) const {
 
 void LtcCell::forward_taped(const Eigen::Ref<const Eigen::VectorXf>& x, Eigen::Ref<Eigen::VectorXf> v, double dt,
                             Eigen::Ref<Eigen::VectorXf> y, LtcWorkspace& ws, LtcTape& tape) const {
-  if (config_.solver != LtcSolver::kFused)
-    throw std::logic_error("LtcCell::forward_taped: only the fused solver has a gradient, not " +
-                           std::string(ltc_solver_name(config_.solver)));
+  if (config_.solver == LtcSolver::kDopri5) return forward_taped_dopri5(x, v, dt, y, ws, tape);
   resize_tape(tape);
   tape.dt = dt;
   tape.x = x;
@@ -120,7 +118,9 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
                        const Eigen::Ref<const Eigen::VectorXf>& d_v_new, Eigen::Ref<Eigen::VectorXf> d_v_prev,
                        Eigen::Ref<Eigen::VectorXf> d_x, LtcCell& grads, LtcWorkspace& ws) const {
   const int u = config_.units, n_in = config_.input_size, m = config_.motor_size, n = config_.ode_unfolds;
-  if (tape.v.rows() != u || tape.v.cols() != n + 1 || tape.x.size() != n_in)
+  const bool dopri5 = config_.solver == LtcSolver::kDopri5;
+  if (tape.v.rows() != u || tape.x.size() != n_in ||
+      (dopri5 ? tape.v.cols() != static_cast<Eigen::Index>(tape.steps.size()) + 1 : tape.v.cols() != n + 1))
     throw std::invalid_argument("LtcCell::backward: the tape does not come from this cell's forward_taped");
 
   // Output mapping y = v[:m] * output_w + output_b:
@@ -130,7 +130,7 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
   ws.bw_dv_prev.resize(u);
   ws.bw_dn.resize(u);
   ws.bw_dd.resize(u);
-  const auto v_new = tape.v.col(n).head(m).array();
+  const auto v_new = tape.v.col(tape.v.cols() - 1).head(m).array();
   if (config_.output_mapping == Mapping::kNone) {
     dv.head(m) += d_y.array();
   } else {
@@ -153,7 +153,7 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
   const float inv_h = static_cast<float>(1.0 / (tape.dt / static_cast<double>(n)));
   const float eps = static_cast<float>(static_cast<double>(config_.epsilon));
 
-  // Sensory activations are the same in every unfold: s = sigmoid(sensory_sigma (in - sensory_mu)).
+  // Sensory activations are the same in every unfold and stage: s = sigmoid(sensory_sigma (in - sensory_mu)).
   const auto in = tape.mapped_input.array();
   ws.bw_sens_s = fast_sigmoid(sensory_sigma * ((-sensory_mu).colwise() + in));
   // Everything in the denominator that does not depend on v: cm_t + gleak + sensory + eps.
@@ -164,6 +164,9 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
   ws.bw_d_cm.setZero(u);
   ws.bw_d_gleak.setZero(u);
   ws.bw_s.resize(u);
+  if (dopri5) {
+    backward_dopri5_steps(tape, grads, ws);
+  } else {
   const SynapseColumns synapses{sigma_.data(), mu_.data(), neg_sigma_mu_.data(), w_eff_.data(), erev_.data(),
                                 w_eff_grad_.data(), grads.sigma_.data(), grads.mu_.data(), grads.erev_.data(),
                                 grads.w_.data(), ws.bw_s.data()};
@@ -191,6 +194,7 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
     ws.bw_sens_dn += dn;
     ws.bw_sens_dd += dd;
     ws.bw_dv = ws.bw_dv_prev + cm_pos_ * inv_h * dn;
+  }
   }
   d_v_prev = ws.bw_dv.matrix();
 
@@ -220,6 +224,108 @@ void LtcCell::backward(const LtcTape& tape, const Eigen::Ref<const Eigen::Vector
     grads.input_w_.col(0).array() += d_in * tape.x.array();
   }
   if (config_.input_mapping == Mapping::kAffine) grads.input_b_.col(0).array() += d_in;
+}
+
+// --- Dormand-Prince: backpropagation through the accepted steps -------------------------------
+//
+// The adaptive solver's step sizes are taken as constants (discretise, then differentiate: the
+// gradient is exact for the steps the forward pass took, as autograd through torchdiffeq's solver
+// gives). Each step is y1 = y0 + h sum_i b_i k_i with stages k_i = f(y0 + h sum_j a_ij k_j) and
+//   cm f(v) = N(v) - D(v) v,
+// so the vector-Jacobian product of f with a cotangent g is, with u = g / cm:
+//   dN = u, dD = -u v (the synapse kernel above), dv += -u D, dcm += -u f.
+
+namespace {
+
+// Dormand & Prince (1980), the 5th-order solution odeint's runge_kutta_dopri5 advances with.
+constexpr double kA[6][5] = {{0, 0, 0, 0, 0},
+                             {1.0 / 5, 0, 0, 0, 0},
+                             {3.0 / 40, 9.0 / 40, 0, 0, 0},
+                             {44.0 / 45, -56.0 / 15, 32.0 / 9, 0, 0},
+                             {19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729, 0},
+                             {9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656}};
+constexpr double kB[6] = {35.0 / 384, 0, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84};
+
+}  // namespace
+
+void LtcCell::forward_taped_dopri5(const Eigen::Ref<const Eigen::VectorXf>& x, Eigen::Ref<Eigen::VectorXf> v,
+                                   double dt, Eigen::Ref<Eigen::VectorXf> y, LtcWorkspace& ws, LtcTape& tape) const {
+  tape.x = x;
+  tape.dt = dt;
+  tape.steps.clear();
+  tape.v.resize(config_.units, 1);
+  tape.v.col(0) = v;
+  tape.mapped_input.setZero(config_.input_size);
+  if (dt > 0.0) {
+    set_input(x, ws);
+    tape.mapped_input = ws.mapped_input;
+    ws.v = v;
+    const LtcSystem system(*this, ws);
+    // The same integrate call as forward(), so the result is identical; the observer keeps every
+    // accepted step (training pays the allocations, inference does not).
+    double t_prev = 0.0;
+    ode::integrate_adaptive(ws.dopri5, system, ws.v, 0.0, dt, 0.0, [&](const Eigen::VectorXf& state, double t) {
+      tape.steps.push_back(t - t_prev);
+      t_prev = t;
+      tape.v.conservativeResize(Eigen::NoChange, tape.v.cols() + 1);
+      tape.v.col(tape.v.cols() - 1) = state;
+    });
+    v = ws.v;
+  }
+  const int m = config_.motor_size;
+  y = v.head(m);
+  if (config_.output_mapping != Mapping::kNone) y.array() *= output_w_.col(0).array();
+  if (config_.output_mapping == Mapping::kAffine) y.array() += output_b_.col(0).array();
+}
+
+void LtcCell::backward_dopri5_steps(const LtcTape& tape, LtcCell& grads, LtcWorkspace& ws) const {
+  const int u = config_.units;
+  set_input(tape.x, ws);  // the sensory conductances every stage adds
+  const SynapseColumns synapses{sigma_.data(), mu_.data(), neg_sigma_mu_.data(), w_eff_.data(), erev_.data(),
+                                w_eff_grad_.data(), grads.sigma_.data(), grads.mu_.data(), grads.erev_.data(),
+                                grads.w_.data(), ws.bw_s.data()};
+  auto& k = ws.bw_stage_k;   // stage derivatives
+  auto& ys = ws.bw_stage_y;  // stage states
+  auto& gk = ws.bw_stage_d;  // dL/dk per stage
+  k.resize(u, 6), ys.resize(u, 6), gk.resize(u, 6);
+  Eigen::VectorXf stage(u);
+  for (int step = static_cast<int>(tape.steps.size()) - 1; step >= 0; --step) {
+    const float h = static_cast<float>(tape.steps[step]);
+    // Recompute the stages from the step's start.
+    for (int i = 0; i < 6; ++i) {
+      stage = tape.v.col(step);
+      for (int j = 0; j < i; ++j) stage += (h * static_cast<float>(kA[i][j])) * k.col(j);
+      ys.col(i) = stage;
+      conductances(stage, ws.numerator, ws.denominator, ws);
+      k.col(i) = ((ws.numerator.array() - ws.denominator.array() * stage.array()) / cm_pos_).matrix();
+    }
+    for (int i = 0; i < 6; ++i) gk.col(i) = (h * static_cast<float>(kB[i])) * ws.bw_dv.matrix();
+    ws.bw_dv_prev = ws.bw_dv;  // y1 = y0 + ...: the identity path
+    for (int i = 5; i >= 0; --i) {
+      // dL/d(stage state i) through f, into ws.bw_dv (as the presynaptic sums) plus the direct terms.
+      const float* yi = ys.col(i).data();
+      ws.bw_dv.setZero();
+      for (int j = 0; j < u; ++j) {
+        const SourceRange r = source_ranges_[j];
+        const ptrdiff_t col = ptrdiff_t(j) * u;
+        const float den = ws.sensory_denominator(j) + synapse_denominator(synapses, col, yi, r.begin, r.end);
+        const float uj = gk(j, i) / cm_pos_(j);
+        const float dn = uj, dd = -uj * yi[j];
+        ws.bw_dn(j) = dn;
+        ws.bw_dd(j) = dd;
+        synapse_gradients(synapses, col, yi, r.begin, r.end, dn, dd, ws.bw_dv.data());
+        ws.bw_dv(j) -= uj * den;
+        ws.bw_d_cm(j) -= uj * k(j, i);
+      }
+      ws.bw_d_gleak += ws.bw_dn * vleak_.col(0).array() + ws.bw_dd;
+      grads.vleak_.col(0).array() += ws.bw_dn * gleak_pos_;
+      ws.bw_sens_dn += ws.bw_dn;
+      ws.bw_sens_dd += ws.bw_dd;
+      ws.bw_dv_prev += ws.bw_dv;
+      for (int j = 0; j < i; ++j) gk.col(j) += (h * static_cast<float>(kA[i][j])) * ws.bw_dv.matrix();
+    }
+    ws.bw_dv = ws.bw_dv_prev;
+  }
 }
 
 }  // namespace liquid::lfm

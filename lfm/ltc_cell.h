@@ -53,6 +53,7 @@ struct LtcWorkspace {
   Eigen::ArrayXXf bw_sens_s, bw_sens_da, bw_sens_dz;  // input_size x units
   Eigen::ArrayXf bw_dv, bw_dv_prev, bw_dn, bw_dd, bw_s, bw_den_const;  // units
   Eigen::ArrayXf bw_d_cm, bw_d_gleak, bw_sens_dn, bw_sens_dd, bw_d_in;
+  Eigen::MatrixXf bw_stage_k, bw_stage_y, bw_stage_d;  // Dormand-Prince: units x 6 stages
 };
 
 // What backward() needs from one forward_taped() step of one sample.
@@ -60,7 +61,9 @@ struct LtcTape {
   double dt = 0.0;               // <= 0: the state was left unchanged
   Eigen::VectorXf x;             // input_size: the raw input
   Eigen::VectorXf mapped_input;  // input_size: after the input mapping
-  Eigen::MatrixXf v;             // units x (ode_unfolds + 1): column k is the state before unfold k
+  Eigen::MatrixXf v;             // units x (steps + 1): column k is the state before step k
+  // Dormand-Prince only: the accepted step sizes, in seconds (the fused solver's steps are dt / n).
+  std::vector<double> steps;
 };
 
 class LtcCell {
@@ -85,8 +88,8 @@ class LtcCell {
                Eigen::Ref<Eigen::VectorXf> y, LtcWorkspace& ws) const;
 
   void resize_tape(LtcTape& tape) const;
-  // Same result as forward() (fused solver; throws std::logic_error for the dopri5 solver, whose
-  // gradient is not written yet), keeping what backward() needs.
+  // Same result as forward() (either solver), keeping what backward() needs: the fused solver's
+  // unfolds, or every step Dormand-Prince accepted (their sizes are constants for the gradient).
   void forward_taped(const Eigen::Ref<const Eigen::VectorXf>& x, Eigen::Ref<Eigen::VectorXf> v, double dt,
                      Eigen::Ref<Eigen::VectorXf> y, LtcWorkspace& ws, LtcTape& tape) const;
   // Given dL/dy (motor_size) and dL/dv_new (units, the gradient flowing from later steps), ADDS
@@ -133,6 +136,12 @@ class LtcCell {
   };
   std::vector<SourceSpan> spans_;
   bool dense_ = false;  // every neuron reaches every other: the register-blocked loop
+
+  void forward_taped_dopri5(const Eigen::Ref<const Eigen::VectorXf>& x, Eigen::Ref<Eigen::VectorXf> v, double dt,
+                            Eigen::Ref<Eigen::VectorXf> y, LtcWorkspace& ws, LtcTape& tape) const;
+  // dL/dv_new in ws.bw_dv becomes dL/dv_prev; adds the synapse, leak and capacitance gradients and
+  // the sensory sums the common tail of backward() turns into sensory gradients.
+  void backward_dopri5_steps(const LtcTape& tape, LtcCell& grads, LtcWorkspace& ws) const;
 
   friend class LtcSystem;
 };

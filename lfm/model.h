@@ -103,7 +103,7 @@ class Model {
   Model zeros_like() const;
   // The sequence face with backpropagation through time: runs forward like forward() (writing
   // `output` if not empty) and ADDS dL/dparameter into `grads` for the loss gradient d_output
-  // (batch, steps, output_size). Initial states are zero. LTC: fused solver only.
+  // (batch, steps, output_size). Initial states are zero.
   // Data-parallel: the batch is cut into shards of kBpttShardColumns sequences that run on up to
   // `threads` threads (0: one per core); the shards' gradients are summed in order, so the result
   // is identical for any thread count.

@@ -270,15 +270,23 @@ TEST(LtcBackward, MaskedSynapsesGetExactlyZeroGradient) {
   EXPECT_TRUE(g.params.at("sensory_sparsity_mask").isZero(0.0f));
 }
 
-TEST(LtcBackward, TheDopri5SolverHasNoTapedForwardYet) {
+// The taped forward pass of the Dormand-Prince solver is the untaped one plus bookkeeping: same
+// bits. (Its gradient: tests/lfm/ltc_dopri5_gradient_test.cpp.)
+TEST(LtcBackward, TapedDopri5ForwardGivesTheSameBits) {
   LtcCell cell = make_cell(fully_connected(), true, Mapping::kAffine, Mapping::kAffine);
   cell.mutable_config().solver = LtcSolver::kDopri5;
   LtcWorkspace ws;
   cell.resize_workspace(ws);
   LtcTape tape;
-  Eigen::VectorXf x = Eigen::VectorXf::Zero(kInputs), v = Eigen::VectorXf::Zero(cell.state_size()),
-                  y(cell.output_size());
-  EXPECT_THROW(cell.forward_taped(x, v, 1.0, y, ws, tape), std::logic_error);
+  std::mt19937 rng(5);
+  const Eigen::VectorXf x = random_vector(kInputs, rng), v0 = random_vector(cell.state_size(), rng);
+  Eigen::VectorXf v_plain = v0, v_taped = v0, y_plain(cell.output_size()), y_taped(cell.output_size());
+  cell.forward(x, v_plain, 2.5, y_plain, ws);
+  cell.forward_taped(x, v_taped, 2.5, y_taped, ws, tape);
+  EXPECT_EQ(v_plain, v_taped);
+  EXPECT_EQ(y_plain, y_taped);
+  EXPECT_EQ(tape.v.cols(), static_cast<Eigen::Index>(tape.steps.size()) + 1);
+  EXPECT_EQ(Eigen::VectorXf(tape.v.rightCols(1)), v_taped);
 }
 
 }  // namespace
