@@ -1,20 +1,24 @@
-// liquid eval MODEL --data PATH [--task T]: loss and the task's metrics of a trained model on one
-// split (classification: accuracy and confusion matrix, binary: also F1 and ROC AUC of the positive
-// class; regression: MSE and MAE), the inputs normalised with the statistics the model was trained
-// with.
+// liquid eval MODEL --data PATH [--task T] [--confusion PNG]: loss and the task's metrics of a trained
+// model on one split (classification: accuracy and confusion matrix, also drawn to a PNG on request;
+// binary: also F1 and ROC AUC of the positive class; regression: MSE and MAE), the inputs normalised
+// with the statistics the model was trained with.
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "apps/commands.h"
 #include "lfm/trainer.h"
+#include "plot/charts.h"
 
 namespace liquid::apps {
 
 Command add_eval_command(CLI::App& app) {
   struct Options {
-    std::string model, task, data, split = "test";
+    std::string model, task, data, split = "test", confusion;
     int threads = 0;
   };
   auto opt = std::make_shared<Options>();
@@ -22,8 +26,8 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("model", opt->model, "Model file (.safetensors) written by `liquid train`")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--task", opt->task, "The task (default: the one the model was trained on)")
-      ->check(CLI::IsMember({"occupancy", "person_activity", "traffic", "ozone", "physionet2012"}));
+  // Checked by lfm::task_from_name, which also knows the registered tasks (fsdd).
+  cmd->add_option("--task", opt->task, "The task (default: the one the model was trained on)");
   cmd->add_option("--data", opt->data,
                   "Dataset: the occupancy or physionet2012 folder, or the person-activity, traffic or ozone file")
       ->required()
@@ -32,6 +36,7 @@ Command add_eval_command(CLI::App& app) {
       ->check(CLI::IsMember({"test", "validation"}))
       ->capture_default_str();
   cmd->add_option("--threads", opt->threads, "Threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--confusion", opt->confusion, "Also draw the confusion matrix to this PNG (classification)");
   return [opt]() {
     const lfm::SafetensorsFile file = lfm::SafetensorsFile::read_file(opt->model);
     const lfm::Model model = lfm::Model::load(opt->model);
@@ -84,6 +89,14 @@ Command add_eval_command(CLI::App& app) {
       std::printf("%24s", data.class_names[i].c_str());
       for (int j = 0; j < classes; ++j) std::printf(" %7lld", static_cast<long long>(r.confusion[i * classes + j]));
       std::printf("\n");
+    }
+    if (!opt->confusion.empty()) {
+      std::vector<std::vector<std::int64_t>> counts(classes, std::vector<std::int64_t>(classes));
+      for (int i = 0; i < classes; ++i)
+        for (int j = 0; j < classes; ++j) counts[i][j] = r.confusion[i * classes + j];
+      plot::write_confusion(opt->confusion, counts, data.class_names,
+                            task + " " + opt->split + " (" + std::filesystem::path(opt->model).filename().string() + ")");
+      std::printf("wrote %s\n", opt->confusion.c_str());
     }
     return 0;
   };

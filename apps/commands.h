@@ -14,5 +14,7 @@ Command add_import_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_stream_command(CLI::App& app);
+Command add_features_command(CLI::App& app);
 
 }  // namespace liquid::apps

@@ -4,14 +4,18 @@
 #include <vector>
 
 #include "apps/commands.h"
+#include "tasks/fsdd.h"
 
 int main(int argc, char** argv) {
+  // Tasks whose loaders live above lfm (tasks/) join the trainer's built-in ones.
+  liquid::tasks::register_fsdd_task();
   CLI::App app{"liquid: liquid time-constant and closed-form continuous-time networks on irregular streams"};
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, liquid::apps::Command>> commands;
   for (auto add : {liquid::apps::add_info_command, liquid::apps::add_run_command, liquid::apps::add_import_command,
                     liquid::apps::add_export_command, liquid::apps::add_train_command,
-                    liquid::apps::add_eval_command}) {
+                    liquid::apps::add_eval_command, liquid::apps::add_features_command,
+                    liquid::apps::add_stream_command}) {
     auto command = add(app);
     commands.emplace_back(app.get_subcommands({}).back(), command);
   }

@@ -246,6 +246,7 @@ void parse_loss_and_metric(const Json& j, const TaskShape& shape, TrainConfig& c
 }  // namespace
 
 std::string task_name(TrainTask task) {
+  if (const TaskLoader* loader = registered_task(task)) return loader->name;
   switch (task) {
     case TrainTask::kOccupancy: return "occupancy";
     case TrainTask::kPersonActivity: return "person_activity";
@@ -260,7 +261,13 @@ TrainTask task_from_name(const std::string& name, const std::string& source) {
   for (TrainTask t : {TrainTask::kOccupancy, TrainTask::kPersonActivity, TrainTask::kTraffic, TrainTask::kOzone,
                       TrainTask::kPhysioNet})
     if (task_name(t) == name) return t;
-  fail(source, "task", "'" + name + "' unknown; expected occupancy, person_activity, traffic, ozone or physionet2012");
+  std::string registered;
+  for (int i = kFirstRegisteredTask; const TaskLoader* loader = registered_task(static_cast<TrainTask>(i)); ++i) {
+    if (loader->name == name) return static_cast<TrainTask>(i);
+    registered += ", " + loader->name;
+  }
+  fail(source, "task",
+       "'" + name + "' unknown; expected occupancy, person_activity, traffic, ozone, physionet2012" + registered);
 }
 
 Json TrainConfig::to_json() const {

@@ -104,6 +104,22 @@ DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, 
 TrainTask task_from_name(const std::string& name, const std::string& source);  // "occupancy", ...
 std::string task_name(TrainTask task);
 
+// Tasks defined above lfm: a loader that needs libraries lfm must not depend on (tasks/fsdd.h turns
+// WAV files into sequences with the audio encoders) registers itself here, and from then on
+// task_shape, load_task_data, task_name and task_from_name know it like a built-in task. The program
+// registers its tasks at startup, before any training or loading (the registry is not locked).
+struct TaskLoader {
+  std::string name;  // what "task" says in a configuration; must not be a built-in task's name
+  TaskShape shape;
+  std::function<DatasetSplits(const std::filesystem::path& data, bool normalize)> load;
+};
+// Registered tasks get TrainTask values from kFirstRegisteredTask on, in registration order.
+// Registering a name again returns the value it already has (and keeps the first loader).
+inline constexpr int kFirstRegisteredTask = 100;
+TrainTask register_task(TaskLoader loader);
+// The registered loader behind `task`, or null for a built-in task.
+const TaskLoader* registered_task(TrainTask task);
+
 // The model the configuration describes for `data`: input_size filled from the dataset when absent,
 // proj_size = the loss's output count for a CfC without one; throws if the output size differs.
 Model make_model(const TrainConfig& config, const SequenceDataset& data);

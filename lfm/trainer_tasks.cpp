@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "lfm/datasets/occupancy.h"
 #include "lfm/datasets/ozone.h"
@@ -24,9 +26,34 @@ float step_weight(const SequenceDataset& d, std::size_t pos) {
   return d.num_classes == 0 || d.labels[pos] >= 0 ? 1.0F : 0.0F;
 }
 
+// Tasks registered from above lfm (register_task), indexed by TrainTask - kFirstRegisteredTask.
+std::vector<TaskLoader>& task_registry() {
+  static std::vector<TaskLoader> registry;
+  return registry;
+}
+
 }  // namespace
 
+TrainTask register_task(TaskLoader loader) {
+  std::vector<TaskLoader>& registry = task_registry();
+  for (size_t i = 0; i < registry.size(); ++i)
+    if (registry[i].name == loader.name) return static_cast<TrainTask>(kFirstRegisteredTask + static_cast<int>(i));
+  for (TrainTask t : {TrainTask::kOccupancy, TrainTask::kPersonActivity, TrainTask::kTraffic, TrainTask::kOzone,
+                      TrainTask::kPhysioNet})
+    if (task_name(t) == loader.name) throw std::invalid_argument("register_task: '" + loader.name + "' is built in");
+  if (loader.name.empty() || !loader.load) throw std::invalid_argument("register_task: needs a name and a loader");
+  registry.push_back(std::move(loader));
+  return static_cast<TrainTask>(kFirstRegisteredTask + static_cast<int>(registry.size()) - 1);
+}
+
+const TaskLoader* registered_task(TrainTask task) {
+  const int index = static_cast<int>(task) - kFirstRegisteredTask;
+  const std::vector<TaskLoader>& registry = task_registry();
+  return index >= 0 && index < static_cast<int>(registry.size()) ? &registry[index] : nullptr;
+}
+
 TaskShape task_shape(TrainTask task) {
+  if (const TaskLoader* loader = registered_task(task)) return loader->shape;
   switch (task) {
     case TrainTask::kOccupancy: return {5, 2, 0};
     case TrainTask::kPersonActivity: return {7, 7, 0};
@@ -38,6 +65,7 @@ TaskShape task_shape(TrainTask task) {
 }
 
 DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize) {
+  if (const TaskLoader* loader = registered_task(task)) return loader->load(data, normalize);
   switch (task) {
     case TrainTask::kOccupancy: {
       OccupancyOptions options;

@@ -1,29 +1,12 @@
 // The streaming engine's core; engine.h says what it promises about time, batching and decisions.
 #include "pipeline/engine.h"
+#include "pipeline/engine_group.h"
 
 #include <algorithm>
 #include <bit>
 #include <cmath>
 
 namespace liquid::pipeline {
-
-// Streams of one model: their states side by side (column-major, one column a stream) so a round's
-// columns gather and scatter with one contiguous copy each, and per step thread the gathered
-// matrices plus one exactly-sized workspace per power of two (step_batch wants a workspace of the
-// batch's own size, so a batch of 300 runs as 256 + 32 + 8 + 4 without allocating).
-struct Engine::Group {
-  std::shared_ptr<const lfm::Model> model;
-  int in = 0, state = 0, out = 0;
-  bool mixed = false;
-  int streams = 0;
-  Eigen::MatrixXf h, c;
-  struct Scratch {
-    Eigen::MatrixXf x, h, c, y;
-    Eigen::RowVectorXf ts;
-    std::vector<lfm::ModelWorkspace> ws;  // ws[k] holds 2^k columns
-  };
-  std::vector<Scratch> scratch;
-};
 
 Engine::Engine(EngineConfig config) : config_(std::move(config)) {
   if (config_.max_batch < 1) throw std::invalid_argument("EngineConfig.max_batch must be at least 1");
@@ -57,6 +40,8 @@ int Engine::add_stream(StreamConfig config) {
   if (!std::isfinite(config.first_dt) || config.first_dt < 0)
     throw std::invalid_argument("stream '" + config.name + "': first_dt must be finite and >= 0 seconds");
   if (!(config.timeout > 0)) throw std::invalid_argument("stream '" + config.name + "': timeout must be positive seconds");
+  if (!std::isfinite(config.dt_scale) || !(config.dt_scale > 0))
+    throw std::invalid_argument("stream '" + config.name + "': dt_scale must be finite and positive");
   Group& g = *groups_[config.model];
   if (config.trace_inputs && !config.input_names.empty() && static_cast<int>(config.input_names.size()) != g.in)
     throw std::invalid_argument("stream '" + config.name + "': " + std::to_string(config.input_names.size()) +
@@ -190,7 +175,7 @@ void Engine::process_chunk(std::span<const encoders::FeatureFrame> frames) {
       late = true;
       break;
     }
-    const double dt = s.has_time ? f.time - s.last_time : s.config.first_dt;
+    const double dt = (s.has_time ? f.time - s.last_time : s.config.first_dt) * s.config.dt_scale;
     s.has_time = true;
     s.last_time = f.time;
     if (s.round == 0) touched_.push_back(f.stream);

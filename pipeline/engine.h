@@ -24,8 +24,11 @@
 // sample-by-sample processing would give. Staleness and the decision rate compare times of
 // different streams, so streams fused together must share a time base (say Unix seconds).
 //
-// State that a checkpoint will need (issue point 6) is plain data here: every group's state
-// matrices, every stream's last time, latest output and counters, the decision clock.
+// State that survives: save_state() copies out everything that changes while the engine runs
+// (every model's state matrices, every stream's clock, counters and latest output, the decision
+// clock and last decision, the fusion model's own state) as an EngineState, and restore_state()
+// puts it back bit for bit; pipeline/checkpoint.h writes it to a file. The configuration (models,
+// streams, fusion) is not in it: an engine is set up from its configuration, then restored.
 #pragma once
 
 #include <Eigen/Core>
@@ -61,6 +64,9 @@ struct StreamConfig {
   double timeout = std::numeric_limits<double>::infinity();  // stale after this long without a sample
   bool trace = false;                                       // record h after every step
   bool trace_inputs = false;                                // ... followed by the input vector
+  // The cell steps dt * dt_scale: the model's time unit when it is not the second (a model
+  // trained on gaps in minutes takes 1/60). The stream's clock, timeout and decisions stay in seconds.
+  double dt_scale = 1.0;
   std::vector<std::string> input_names{};                   // trace column names (default x0, x1, ...)
 };
 
@@ -87,6 +93,24 @@ struct EngineConfig {
 struct StreamStats {
   uint64_t samples = 0;       // applied
   uint64_t dropped_late = 0;  // older than the stream's last time, with LatePolicy::kDrop
+};
+
+// Everything an Engine changes while it runs (see "State that survives" above).
+struct EngineState {
+  std::vector<Eigen::MatrixXf> h, c;            // per model: state_size x (its streams); c: mixed memory
+  std::vector<unsigned char> has_time;          // per stream
+  std::vector<double> last_time, fused_time;    // per stream
+  std::vector<uint64_t> samples, dropped_late;  // per stream
+  std::vector<float> latest;                    // every stream's latest output, concatenated by id
+  uint64_t total_samples = 0;
+  // Decisions: the rate clock and the last decision (on-change compares against it).
+  bool rate_started = false, has_decision = false;
+  int64_t next_boundary = 0;
+  double decision_time = 0.0;
+  std::vector<float> decision_values;
+  int decision_argmax = -1;
+  uint64_t decision_samples = 0;
+  std::vector<double> fusion;  // FusionModel::state()
 };
 
 class Engine {
@@ -124,6 +148,17 @@ class Engine {
   Eigen::VectorXf state(int id) const;                      // h (copy)
   std::span<const float> latest_output(int id) const;       // the model output of the last sample
   uint64_t samples() const { return samples_; }
+
+  // The configuration, for checkpoints (pipeline/checkpoint.cpp compares it) and tools.
+  const EngineConfig& config() const { return config_; }
+  int model_count() const { return static_cast<int>(groups_.size()); }
+  const lfm::Model& model(int index) const;
+  const StreamConfig& stream_config(int id) const { return streams_.at(id).config; }
+  const FusionModel* fusion() const { return fusion_.get(); }
+  // Copies the whole mutable state out / back. restore_state() sets the engine up (as the first
+  // process() would) and throws std::invalid_argument when a size does not match this engine.
+  EngineState save_state() const;
+  void restore_state(const EngineState& state);
   // Bytes the engine holds per stream: state, latest output, clocks, counters, configuration.
   size_t bytes_per_stream() const;
 

@@ -11,6 +11,7 @@
 #include <Eigen/Core>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ class FusionModel {
   // Not const: a fusion model with memory (the LFM backbone) advances its state to `time`.
   virtual void evaluate(double time, std::span<const float> input, std::span<const unsigned char> fresh,
                         std::span<float> out) = 0;
+  // What a checkpoint keeps of a fusion model with memory; a stateless head has none. set_state()
+  // gets exactly what state() gave (on an identically configured model).
+  virtual std::vector<double> state() const { return {}; }
+  virtual void set_state(std::span<const double> state) {
+    if (!state.empty()) throw std::invalid_argument("this fusion model has no state, but was given " +
+                                                    std::to_string(state.size()) + " values");
+  }
 };
 
 // values = W input + b, then softmax for kClasses. W is (names x input_size).

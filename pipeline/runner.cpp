@@ -84,6 +84,7 @@ void Runner::work() {
       if (n > 0) {
         engine_.process(std::span<const encoders::FeatureFrame>(batch_.data(), n));
         processed_.fetch_add(n, std::memory_order_release);
+        if (config_.after_batch) config_.after_batch(engine_);
         continue;
       }
       // Stopping and every queue was empty after the flag was set: nothing more can arrive.

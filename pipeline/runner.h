@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -55,6 +56,10 @@ class Input {
 
 struct RunnerConfig {
   size_t max_batch_frames = 4096;  // frames handed to Engine::process at once
+  // Called on the worker after every Engine::process, while no frame is half applied: the place to
+  // take periodic checkpoints (save_checkpoint) without stopping the runner. An exception thrown
+  // here stops the worker like an engine error.
+  std::function<void(Engine&)> after_batch{};
 };
 
 class Runner {

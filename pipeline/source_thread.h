@@ -3,6 +3,8 @@
 // encodes them into frames, stamps the engine's stream id and pushes; it ends at the end of the
 // source, when the input is closed (the runner stops), or on an error, which join() rethrows.
 // A live source blocked inside next() is only noticed once next() returns.
+// A source of several streams (MqttSource: one topic a stream) takes one route per stream: the
+// sample's `stream` picks the route, i.e. the encoder and the engine's stream id.
 #pragma once
 
 #include <atomic>
@@ -19,9 +21,15 @@ namespace liquid::pipeline {
 
 class SourceThread {
  public:
+  struct Route {
+    encoders::Encoder* encoder;
+    int stream;  // the engine's id
+  };
   // `stream` is the engine's id for this source's frames; source, encoder and input must outlive
   // the thread (join() or the destructor).
   SourceThread(sensors::Source& source, encoders::Encoder& encoder, Input& input, int stream);
+  // Routed by TimedSample::stream (0 .. routes.size() - 1; another index is an error).
+  SourceThread(sensors::Source& source, std::vector<Route> routes, Input& input);
   ~SourceThread();  // joins; an error is dropped (join() is where callers get it)
   SourceThread(const SourceThread&) = delete;
   SourceThread& operator=(const SourceThread&) = delete;
@@ -31,11 +39,12 @@ class SourceThread {
   bool input_closed() const { return closed_.load(std::memory_order_relaxed); }
 
  private:
-  void run(sensors::Source& source, encoders::Encoder& encoder, Input& input, int stream);
+  void run(sensors::Source& source, Input& input, bool routed);
 
   std::atomic<uint64_t> frames_{0};
   std::atomic<bool> closed_{false};
   std::exception_ptr error_;
+  std::vector<Route> routes_;
   std::thread thread_;
 };
 

@@ -7,6 +7,10 @@ packages=(
   libeigen3-dev libboost-dev nlohmann-json3-dev libcli11-dev
   libopencv-dev libfftw3-dev libsndfile1-dev portaudio19-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-good gstreamer1.0-libav
+  mosquitto libmosquitto-dev mosquitto-clients
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev fonts-dejavu-core xvfb xauth imagemagick
   "$@"
 )
 missing=()

@@ -1,0 +1,174 @@
+// MainWindow (main_window.h).
+#include "gui/main_window.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QLabel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "gui/decision_view.h"
+#include "gui/neuron_view.h"
+#include "gui/session.h"
+#include "gui/streams_table.h"
+#include "gui/wiring_view.h"
+
+namespace liquid::gui {
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle("liquid dashboard");
+  QToolBar* bar = addToolBar("controls");
+  bar->setMovable(false);
+  bar->addAction("Open…", this, &MainWindow::choose_file);
+  bar->addSeparator();
+  bar->addAction("Start", this, &MainWindow::start);
+  bar->addAction("Pause", this, &MainWindow::pause);
+  bar->addAction("Step", this, &MainWindow::step);
+  bar->addSeparator();
+  bar->addWidget(new QLabel(" replay speed ", bar));
+  speed_ = new QComboBox(bar);
+  for (double s : {0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0}) speed_->addItem(QString("%1x").arg(s), s);
+  speed_->addItem("max", 0.0);
+  speed_->setCurrentIndex(1);
+  bar->addWidget(speed_);
+  connect(speed_, &QComboBox::activated, this, [this](int i) {
+    if (session_) session_->set_speed(speed_->itemData(i).toDouble());
+  });
+
+  auto* central = new QWidget(this);
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(4, 4, 4, 4);
+  message_ = new QLabel(central);
+  message_->setWordWrap(true);
+  message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  message_->hide();
+  layout->addWidget(message_);
+  auto* rows = new QSplitter(Qt::Vertical, central);
+  auto* top = new QSplitter(Qt::Horizontal, rows);
+  table_ = new StreamsTable(top);
+  decisions_ = new DecisionView(top);
+  auto* bottom = new QSplitter(Qt::Horizontal, rows);
+  neurons_ = new NeuronView(bottom);
+  wiring_ = new WiringView(bottom);
+  top->setSizes({560, 720});
+  bottom->setSizes({720, 560});
+  rows->setSizes({300, 500});
+  layout->addWidget(rows, 1);
+  setCentralWidget(central);
+  status_ = new QLabel("Open a stream configuration (.json) or a trace file (LQTRACE1).", this);
+  statusBar()->addWidget(status_, 1);
+  decisions_->reset({}, true, "no session");
+  wiring_->set_stream(nullptr);
+
+  connect(wiring_, &WiringView::neuron_clicked, neurons_, &NeuronView::select_neuron);
+  connect(neurons_, &NeuronView::stream_changed, this, [this](int s) {
+    wiring_->set_stream(session_ && s >= 0 ? &session_->streams()[s] : nullptr);
+    wiring_->set_activations(neurons_->latest());
+  });
+  timer_ = new QTimer(this);
+  timer_->setInterval(33);  // ~30 frames per second at most
+  connect(timer_, &QTimer::timeout, this, [this] { poll(false); });
+  timer_->start();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::show_message(const QString& text, bool error) {
+  message_->setText(text);
+  message_->setStyleSheet(error ? "background: #fde2e1; color: #8a1c1c; padding: 6px; border: 1px solid #e0a0a0;"
+                                : "background: #e8f0fe; color: #1a3a6b; padding: 6px;");
+  message_->setVisible(!text.isEmpty());
+}
+
+QString MainWindow::message() const { return message_->isHidden() ? QString() : message_->text(); }
+
+void MainWindow::choose_file() {
+  const QString path = QFileDialog::getOpenFileName(this, "Open a stream configuration or a trace", {},
+                                                    "Dashboard files (*.json *.lqtrace *.bin);;All files (*)");
+  if (!path.isEmpty()) open_file(path);
+}
+
+bool MainWindow::open_file(const QString& path) {
+  std::unique_ptr<Session> next;
+  try {
+    next = Session::open(path.toStdString());
+  } catch (const std::exception& e) {
+    show_message("Could not open " + path + ":\n" + QString::fromStdString(e.what()), true);
+    return false;
+  }
+  session_ = std::move(next);  // the old session's worker stops here
+  trace_next_ = decision_next_ = missed_ = 0;
+  reported_error_ = false;
+  show_message({}, false);
+  setWindowTitle("liquid dashboard — " + QString::fromStdString(session_->title()));
+  table_->set_session(session_.get());
+  if (session_->decisions()) decisions_->reset(session_->decision_names(), session_->decisions_are_classes());
+  else decisions_->reset({}, true, "no decisions in a trace file");
+  neurons_->reset(session_->streams());
+  const double speed = session_->speed();
+  for (int i = 0; i < speed_->count(); ++i)
+    if (std::abs(speed_->itemData(i).toDouble() - speed) < 1e-9) speed_->setCurrentIndex(i);
+  if (speed_->itemData(speed_->currentIndex()).toDouble() != speed) {
+    speed_->addItem(QString("%1x").arg(speed), speed);
+    speed_->setCurrentIndex(speed_->count() - 1);
+  }
+  poll();
+  return true;
+}
+
+void MainWindow::start() {
+  if (session_) session_->start();
+}
+void MainWindow::pause() {
+  if (session_) session_->pause();
+}
+void MainWindow::step() {
+  if (session_) session_->step();
+}
+void MainWindow::set_speed(double speed) {
+  if (session_) session_->set_speed(speed);
+}
+
+void MainWindow::poll(bool force) {
+  if (!session_) return;
+  missed_ += drain(session_->traces(), trace_next_, buffer_, [this](const pipeline::TraceRecord& r) {
+    neurons_->add(r.stream, r.time, r.values);
+  });
+  if (const pipeline::TraceRing* ring = session_->decisions()) {
+    drain(*ring, decision_next_, buffer_, [this](const pipeline::TraceRecord& r) {
+      decisions_->add(r.time, r.stream, r.values);
+    });
+  }
+  // Redraw only what is visible: a hidden window costs the engine nothing and the GUI little.
+  const bool due = force || !since_redraw_.isValid() || since_redraw_.elapsed() >= redraw_gap_ms_;
+  if (isVisible() && due) {
+    QElapsedTimer cost;
+    cost.start();
+    table_->refresh();
+    decisions_->redraw();
+    neurons_->redraw();
+    wiring_->set_activations(neurons_->latest());
+    repaint();  // paint now, inside the measured time, rather than later in the event loop
+    redraw_gap_ms_ = 4 * cost.elapsed();
+    since_redraw_.start();
+  }
+  const std::string error = session_->error();
+  if (!error.empty() && !reported_error_) {
+    reported_error_ = true;
+    show_message("The stream stopped: " + QString::fromStdString(error), true);
+  }
+  const char* state = session_->finished() ? (error.empty() ? "finished" : "stopped")
+                                           : session_->running() ? "running" : "paused";
+  status_->setText(QString("%1 — %2, %3 samples processed%4")
+                       .arg(QString::fromStdString(session_->title()))
+                       .arg(state)
+                       .arg(session_->processed())
+                       .arg(missed_ ? QString(", %1 trace records skipped by the GUI (the engine ran ahead)").arg(missed_)
+                                    : QString()));
+}
+
+}  // namespace liquid::gui

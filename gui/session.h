@@ -1,0 +1,112 @@
+// Session: what the dashboard watches. Either a live engine fed from CSV series (a stream
+// configuration, session_config.h) or a recorded trace file (LQTRACE1, pipeline/trace.h) replayed
+// at its own pace. Both run on one worker thread that owns everything it writes; the GUI thread
+// only reads:
+//   - traces and decisions from TraceRings (seqlocks: the worker never waits for a reader, a slow
+//     reader loses the oldest records and is told how many);
+//   - per-stream counters from atomics the worker publishes after each batch.
+// The GUI never calls into the Engine, so a hidden or slow window cannot slow the engine down.
+// Controls (start, pause, step, speed) take a mutex the worker holds only between batches.
+#pragma once
+
+#include <Eigen/Core>
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lfm/wiring.h"
+#include "pipeline/trace.h"
+
+namespace liquid::gui {
+
+// What the views need to know about one stream, fixed when the session opens.
+struct StreamInfo {
+  std::string name;
+  std::string source;                  // "room.csv -> room.safetensors" or "trace file"
+  std::vector<std::string> values;     // the trace's value names (h0, h1, ...)
+  std::vector<std::string> roles;      // per value: "motor", "command", "inter" or "" (unknown)
+  std::optional<lfm::Wiring> wiring;   // wired models only
+  Eigen::MatrixXf synapse_weight;      // units x units |weight| for LTC (empty: polarity only)
+  double timeout = 0.0;                // 0: never stale
+};
+
+// Counters one stream's worker publishes (any thread may read).
+struct StreamLive {
+  std::atomic<uint64_t> samples{0};
+  std::atomic<uint64_t> dropped{0};
+  std::atomic<double> first_time{0.0};
+  std::atomic<double> last_time{0.0};
+  std::atomic<double> last_gap{0.0};
+};
+
+class Session {
+ public:
+  // Opens a trace file (recognised by its LQTRACE1 magic) or a stream configuration JSON. Throws
+  // std::runtime_error (ConfigError, CsvError, FormatError ...) with a message for the window; a
+  // model that does not fit its stream is such an error. The session starts paused.
+  static std::unique_ptr<Session> open(const std::filesystem::path& path);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const std::string& title() const { return title_; }
+  bool is_trace_file() const { return trace_file_; }
+  const std::vector<StreamInfo>& streams() const { return info_; }
+  const pipeline::TraceLayout& layout() const { return layout_; }
+  const pipeline::TraceRing& traces() const { return *trace_view_; }
+  // One record per decision: stream = argmax, values = the head's outputs. Null for trace files.
+  const pipeline::TraceRing* decisions() const { return decisions_.get(); }
+  const std::vector<std::string>& decision_names() const { return decision_names_; }
+  bool decisions_are_classes() const { return classes_; }
+  const StreamLive& live(int stream) const { return live_[stream]; }
+
+  void start();
+  void pause();
+  void step();                 // one sample (or record) while paused
+  void set_speed(double speed);  // 0: as fast as possible
+  double speed() const;
+  bool running() const;
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
+  uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+  std::string error() const;   // the worker's error, empty if none
+
+  // Runs everything as fast as possible on the calling thread (benchmarks, tests), no pacing.
+  void run_to_end_for_benchmark();
+
+  struct Feed;  // the worker's data source: engine + CSV sources, or a trace reader
+
+ private:
+  Session() = default;
+  void worker();
+  void launch();
+
+  std::string title_;
+  bool trace_file_ = false;
+  std::vector<StreamInfo> info_;
+  pipeline::TraceLayout layout_;
+  const pipeline::TraceRing* trace_view_ = nullptr;  // own_ring_, or the trace feed's
+  std::unique_ptr<pipeline::TraceRing> own_ring_;     // fed by the engine through a TraceSink
+  std::unique_ptr<pipeline::TraceRing> decisions_;
+  std::vector<std::string> decision_names_;
+  bool classes_ = true;
+  std::unique_ptr<StreamLive[]> live_;
+  std::unique_ptr<Feed> feed_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false, running_ = false, anchored_ = false;
+  int steps_ = 0;
+  double speed_ = 1.0;
+  std::string error_;
+  std::atomic<bool> finished_{false};
+  std::atomic<uint64_t> processed_{0};
+  std::thread thread_;
+};
+
+}  // namespace liquid::gui

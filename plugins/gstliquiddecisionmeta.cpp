@@ -1,0 +1,67 @@
+// GstLiquidDecisionMeta (see gstliquiddecisionmeta.h).
+#include "plugins/gstliquiddecisionmeta.h"
+
+#include <cstring>
+
+GType gst_liquid_decision_meta_api_get_type(void) {
+  static GType type = 0;
+  static const gchar* tags[] = {nullptr};  // depends on no property of the buffer's contents
+  if (g_once_init_enter(&type)) g_once_init_leave(&type, gst_meta_api_type_register("GstLiquidDecisionMetaAPI", tags));
+  return type;
+}
+
+static gboolean decision_meta_init(GstMeta* meta, gpointer, GstBuffer*) {
+  auto* m = reinterpret_cast<GstLiquidDecisionMeta*>(meta);
+  m->length = 0;
+  m->confidence_levels = nullptr;
+  m->class_quarks = nullptr;
+  m->time = GST_CLOCK_TIME_NONE;
+  return TRUE;
+}
+
+static void decision_meta_free(GstMeta* meta, GstBuffer*) {
+  auto* m = reinterpret_cast<GstLiquidDecisionMeta*>(meta);
+  g_free(m->confidence_levels);
+  g_free(m->class_quarks);
+}
+
+static void decision_meta_set(GstLiquidDecisionMeta* m, gsize length, const gfloat* levels, const GQuark* quarks,
+                              GstClockTime time) {
+  m->length = length;
+  m->confidence_levels = static_cast<gfloat*>(g_memdup2(levels, length * sizeof(gfloat)));
+  m->class_quarks = g_new0(GQuark, length);
+  if (quarks) std::memcpy(m->class_quarks, quarks, length * sizeof(GQuark));
+  m->time = time;
+}
+
+static gboolean decision_meta_transform(GstBuffer* dest, GstMeta* meta, GstBuffer*, GQuark, gpointer) {
+  auto* m = reinterpret_cast<GstLiquidDecisionMeta*>(meta);
+  return gst_buffer_add_liquid_decision_meta(dest, m->length, m->confidence_levels, m->class_quarks, m->time) !=
+         nullptr;
+}
+
+const GstMetaInfo* gst_liquid_decision_meta_get_info(void) {
+  static const GstMetaInfo* info = nullptr;
+  if (g_once_init_enter(&info)) {
+    const GstMetaInfo* i = gst_meta_register(GST_LIQUID_DECISION_META_API_TYPE, "GstLiquidDecisionMeta",
+                                             sizeof(GstLiquidDecisionMeta), decision_meta_init, decision_meta_free,
+                                             decision_meta_transform);
+    g_once_init_leave(&info, i);
+  }
+  return info;
+}
+
+GstLiquidDecisionMeta* gst_buffer_add_liquid_decision_meta(GstBuffer* buffer, gsize length, const gfloat* levels,
+                                                           const GQuark* quarks, GstClockTime time) {
+  g_return_val_if_fail(GST_IS_BUFFER(buffer), nullptr);
+  auto* m = reinterpret_cast<GstLiquidDecisionMeta*>(gst_buffer_add_meta(buffer, GST_LIQUID_DECISION_META_INFO, nullptr));
+  if (m) decision_meta_set(m, length, levels, quarks, time);
+  return m;
+}
+
+gint gst_liquid_decision_meta_get_top(const GstLiquidDecisionMeta* meta) {
+  gint top = -1;
+  for (gsize i = 0; i < meta->length; ++i)
+    if (top < 0 || meta->confidence_levels[i] > meta->confidence_levels[top]) top = gint(i);
+  return top;
+}

@@ -1,0 +1,33 @@
+// Helpers shared by the liquid elements (see liquid_features.h).
+#include "plugins/liquid_features.h"
+
+#include <cmath>
+#include <exception>
+
+GstBufferPool* liquid_float_pool_new(GstCaps* caps, int width) {
+  GstBufferPool* pool = gst_buffer_pool_new();
+  GstStructure* config = gst_buffer_pool_get_config(pool);
+  // min 4: enough for a queue of a few frames before the pool grows (max 0 = unbounded).
+  gst_buffer_pool_config_set_params(config, caps, static_cast<guint>(width) * sizeof(float), 4, 0);
+  if (!gst_buffer_pool_set_config(pool, config) || !gst_buffer_pool_set_active(pool, TRUE)) {
+    GST_WARNING("cannot configure a buffer pool for %d floats", width);
+    gst_object_unref(pool);
+    return nullptr;
+  }
+  return pool;
+}
+
+GstClockTime liquid_seconds_to_time(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return 0;
+  return static_cast<GstClockTime>(std::llround(seconds * GST_SECOND));
+}
+
+std::string liquid_current_exception_text() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
