@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "lfm/model.h"
+#include "lfm/trainer.h"
 #include "pipeline/trace.h"
 #include "plugins/gstliquiddecisionmeta.h"
 #include "plugins/liquid_features.h"
@@ -30,6 +32,8 @@ struct Cell {
   std::string path;
   liquid::lfm::ModelState state;
   liquid::lfm::ModelWorkspace ws;
+  std::vector<float> mean, std;  // the training split's feature statistics, if the file has them
+  std::vector<float> x;          // the normalised input frame
   std::vector<float> y;          // model outputs
   std::vector<float> decision;   // what goes out: probabilities or values
   std::vector<GQuark> quarks;    // class names, or empty
@@ -102,6 +106,15 @@ static Cell* load_cell(GstLiquidCell* self, const std::string& path, const std::
     }
     for (const auto& c : classes) cell->quarks.push_back(g_quark_from_string(c.c_str()));
     cell->y.resize(size_t(outputs));
+    // A model trained by `liquid train` saw normalised features; so must the cell.
+    if (const auto norm = liquid::lfm::read_model_normalization(file)) {
+      if (int(norm->mean.size()) != cell->model->input_size())
+        throw std::runtime_error("liquid.normalization has " + std::to_string(norm->mean.size()) +
+                                 " features but the model takes " + std::to_string(cell->model->input_size()));
+      cell->mean = norm->mean;
+      cell->std = norm->std;
+      cell->x.resize(norm->mean.size());
+    }
     cell->decision.resize(cell->output == Output::kSigmoid ? 2 : size_t(outputs));
   } catch (...) {
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("liquidcell: cannot load model '%s'", path.c_str()),
@@ -301,7 +314,12 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  cell.model->step(reinterpret_cast<const float*>(in.data), dt, cell.state, cell.y.data(), cell.ws);
+  const float* features = reinterpret_cast<const float*>(in.data);
+  if (!cell.mean.empty()) {
+    for (size_t i = 0; i < cell.x.size(); ++i) cell.x[i] = (features[i] - cell.mean[i]) / cell.std[i];
+    features = cell.x.data();
+  }
+  cell.model->step(features, dt, cell.state, cell.y.data(), cell.ws);
   gst_buffer_unmap(inbuf, &in);
   cell.has_last = true;
   cell.last_pts = pts;
