@@ -1,5 +1,7 @@
 #include "lfm/dataset.h"
 
+#include "lfm/numpy_random.h"
+
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -243,6 +245,35 @@ std::size_t cut_windows(const LabelledSeries& series, int stride, SequenceDatase
     ++added;
   }
   return added;
+}
+
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+DatasetSplits split_shuffled(const SequenceDataset& all, std::uint32_t seed, double validation_fraction,
+                             double test_fraction, const std::string& name) {
+  const int n = static_cast<int>(all.size());
+  const auto order = NumpyRandomState(seed).permutation(n);
+  // int(fraction * n) as in Python: truncation.
+  const auto validation_size = static_cast<std::size_t>(validation_fraction * n);
+  const auto test_size = static_cast<std::size_t>(test_fraction * n);
+  DatasetSplits splits;
+  splits.train = all.empty_like(name + "/train");
+  splits.validation = all.empty_like(name + "/validation");
+  splits.test = all.empty_like(name + "/test");
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    auto& to = k < validation_size               ? splits.validation
+               : k < validation_size + test_size ? splits.test
+                                                 : splits.train;
+    to.append_window(all, static_cast<std::size_t>(order[k]));
+  }
+  return splits;
 }
 
 }  // namespace detail

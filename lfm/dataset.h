@@ -114,6 +114,16 @@ std::vector<std::string_view> split_csv_line(std::string_view line);
 // Field parsers: the whole field must be the number, else DataFormatError naming the column.
 double parse_double(std::string_view field, const std::filesystem::path& file, std::size_t line,
                     std::size_t column, std::string_view column_name);
+// The LTC scripts' split: windows shuffled with numpy's RandomState(seed).permutation, the first
+// int(validation_fraction n) to validation, the next int(test_fraction n) to test, the rest to
+// training, each in permutation order. Splits are named "<name>/train" etc.
+DatasetSplits split_shuffled(const SequenceDataset& all, std::uint32_t seed, double validation_fraction,
+                             double test_fraction, const std::string& name);
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil); the
+// loaders' dates have no time zone, and only differences matter.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+
 std::int64_t parse_int64(std::string_view field, const std::filesystem::path& file,
                          std::size_t line, std::size_t column, std::string_view column_name);
 

@@ -13,16 +13,6 @@ namespace {
 constexpr std::array<std::string_view, 5> kFeatureColumns = {"Temperature", "Humidity", "Light",
                                                              "CO2", "HumidityRatio"};
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil); the
-// files have no time zone, and only differences matter.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 // "YYYY-MM-DD HH:MM:SS" to seconds.
 std::int64_t parse_date_seconds(std::string_view field, const std::filesystem::path& file,
@@ -49,7 +39,7 @@ std::int64_t parse_date_seconds(std::string_view field, const std::filesystem::p
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     throw bad();
   }
-  return days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
+  return detail::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
          hour * 3600 + minute * 60 + second;
 }
 

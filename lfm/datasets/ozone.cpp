@@ -6,7 +6,6 @@
 #include <numeric>
 #include <string_view>
 
-#include "lfm/numpy_random.h"
 
 namespace liquid::lfm {
 
@@ -16,16 +15,6 @@ constexpr const char* kDefaultFile = "eighthr.data";
 constexpr int kFeatures = 72;
 constexpr std::size_t kFields = kFeatures + 2;  // date, 72 features, label
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil, as in
-// occupancy.cpp).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 // "M/D/YYYY" (one or two digit month and day) to days.
 std::int64_t parse_day(std::string_view field, const std::filesystem::path& file, std::size_t line) {
@@ -49,7 +38,7 @@ std::int64_t parse_day(std::string_view field, const std::filesystem::path& file
   if (part != 2 || digits != 4 || parts[0] < 1 || parts[0] > 12 || parts[1] < 1 || parts[1] > 31) {
     throw bad();
   }
-  return days_from_civil(parts[2], static_cast<unsigned>(parts[0]), static_cast<unsigned>(parts[1]));
+  return detail::days_from_civil(parts[2], static_cast<unsigned>(parts[0]), static_cast<unsigned>(parts[1]));
 }
 
 }  // namespace
@@ -114,21 +103,8 @@ DatasetSplits load_ozone(const std::filesystem::path& path, const OzoneOptions& 
   all.class_names = {"normal", "ozone"};
   detail::cut_windows(series, options.stride, all);
 
-  const int n = static_cast<int>(all.size());
-  const auto order = NumpyRandomState(options.seed).permutation(n);
-  // int(fraction * n) as in Python: truncation. Order of the slices as in the script.
-  const auto validation_size = static_cast<std::size_t>(options.validation_fraction * n);
-  const auto test_size = static_cast<std::size_t>(options.test_fraction * n);
-  DatasetSplits splits;
-  splits.train = all.empty_like("ozone/train");
-  splits.validation = all.empty_like("ozone/validation");
-  splits.test = all.empty_like("ozone/test");
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    auto& to = k < validation_size               ? splits.validation
-               : k < validation_size + test_size ? splits.test
-                                                 : splits.train;
-    to.append_window(all, static_cast<std::size_t>(order[k]));
-  }
+  DatasetSplits splits =
+      detail::split_shuffled(all, options.seed, options.validation_fraction, options.test_fraction, "ozone");
 
   // Mean imputation with the training split's present values (a row counts once per window it is
   // in, as fit_normalization counts it).

@@ -6,7 +6,6 @@
 #include <string_view>
 #include <utility>
 
-#include "lfm/numpy_random.h"
 
 namespace liquid::lfm {
 
@@ -148,21 +147,8 @@ DatasetSplits load_person_activity(const std::filesystem::path& file,
                               " rows (longest: " + std::to_string(longest) + ")");
   }
 
-  const int n = static_cast<int>(all.size());
-  const auto order = NumpyRandomState(options.seed).permutation(n);
-  // int(fraction * n) as in Python: truncation. Order of the slices as in the scripts.
-  const auto validation_size = static_cast<std::size_t>(options.validation_fraction * n);
-  const auto test_size = static_cast<std::size_t>(options.test_fraction * n);
-  DatasetSplits splits;
-  splits.train = all.empty_like("person_activity/train");
-  splits.validation = all.empty_like("person_activity/validation");
-  splits.test = all.empty_like("person_activity/test");
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    auto& to = k < validation_size               ? splits.validation
-               : k < validation_size + test_size ? splits.test
-                                                 : splits.train;
-    to.append_window(all, static_cast<std::size_t>(order[k]));
-  }
+  DatasetSplits splits =
+      detail::split_shuffled(all, options.seed, options.validation_fraction, options.test_fraction, "person_activity");
 
   if (options.normalize) {
     const std::array<int, 3> features = {4, 5, 6};

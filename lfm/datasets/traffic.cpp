@@ -6,7 +6,6 @@
 #include <numbers>
 #include <string_view>
 
-#include "lfm/numpy_random.h"
 
 namespace liquid::lfm {
 
@@ -16,16 +15,6 @@ constexpr const char* kDefaultFile = "Metro_Interstate_Traffic_Volume.csv";
 constexpr std::array<std::string_view, 5> kNumberColumns = {"temp", "rain_1h", "snow_1h",
                                                             "clouds_all", "traffic_volume"};
 
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil, as in
-// occupancy.cpp).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 struct DateTime {
   std::int64_t days = 0;  // since 1970-01-01
@@ -60,7 +49,7 @@ DateTime parse_date_time(std::string_view field, const std::filesystem::path& fi
       t.second > 60) {
     throw bad();
   }
-  t.days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  t.days = detail::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   return t;
 }
 
@@ -180,21 +169,8 @@ DatasetSplits load_traffic(const std::filesystem::path& path, const TrafficOptio
     all.mask.insert(all.mask.end(), steps, 1);
   }
 
-  const int n = static_cast<int>(all.size());
-  const auto order = NumpyRandomState(options.seed).permutation(n);
-  // int(fraction * n) as in Python: truncation. Order of the slices as in the script.
-  const auto validation_size = static_cast<std::size_t>(options.validation_fraction * n);
-  const auto test_size = static_cast<std::size_t>(options.test_fraction * n);
-  DatasetSplits splits;
-  splits.train = all.empty_like("traffic/train");
-  splits.validation = all.empty_like("traffic/validation");
-  splits.test = all.empty_like("traffic/test");
-  for (std::size_t k = 0; k < order.size(); ++k) {
-    auto& to = k < validation_size               ? splits.validation
-               : k < validation_size + test_size ? splits.test
-                                                 : splits.train;
-    to.append_window(all, static_cast<std::size_t>(order[k]));
-  }
+  DatasetSplits splits =
+      detail::split_shuffled(all, options.seed, options.validation_fraction, options.test_fraction, "traffic");
   if (options.normalize) {
     const std::array<int, 5> features = {1, 2, 3, 4, 5};
     splits.normalize(features);
