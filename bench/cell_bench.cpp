@@ -61,12 +61,13 @@ void sequence_forward(benchmark::State& st, const BenchModel& bm, int threads) {
 void sequence_forward_backward(benchmark::State& st, const BenchModel& bm, int threads) {
   const Model model(bm.config, 42);
   Model grads = model.zeros_like();
+  liquid::lfm::BpttWorkspace workspace;  // as the trainer keeps one
   constexpr int kBatch = 32, kSteps = 128;
   const auto x = random_values(size_t(kBatch) * kSteps * model.input_size(), 3, -1.0f, 1.0f);
   const auto dt = random_values(size_t(kBatch) * kSteps, 4, 0.05f, 2.5f);
   const auto d_y = random_values(size_t(kBatch) * kSteps * model.output_size(), 5, -1.0f, 1.0f);
   for (auto _ : st) {
-    model.forward_backward(x, dt, kBatch, kSteps, d_y, grads, {}, threads);
+    model.forward_backward(x, dt, kBatch, kSteps, d_y, grads, {}, threads, &workspace);
     benchmark::ClobberMemory();
   }
   st.counters["GFLOP/s"] = benchmark::Counter(3 * bm.flops_per_step * kBatch * kSteps * 1e-9,

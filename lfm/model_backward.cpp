@@ -19,7 +19,7 @@ Model Model::zeros_like() const {
 
 void Model::forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
                              std::span<const float> d_output, Model& grads, std::span<float> output,
-                             int threads) const {
+                             int threads, BpttWorkspace* workspace) const {
   const size_t expected = size_t(batch) * steps * output_size();
   if (d_output.size() != expected || (!output.empty() && output.size() != expected))
     throw std::invalid_argument("forward_backward: d_output or output do not match batch " + std::to_string(batch) +
@@ -29,14 +29,12 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
                      if (!output.empty()) std::copy(y.begin(), y.end(), output.begin());
                      std::copy(d_output.begin(), d_output.end(), d_y.begin());
                    },
-                   grads, threads);
+                   grads, threads, workspace);
 }
-
-namespace {
 
 // One shard of the batch: a contiguous block of sequences with its own tapes, state and gradient
 // holder, so shards run on different threads without sharing anything but the (const) model.
-struct BpttShard {
+struct BpttWorkspace::Shard {
   int first = 0, count = 0;
   ModelWorkspace ws;
   Eigen::MatrixXf h, c;
@@ -47,6 +45,15 @@ struct BpttShard {
   std::vector<Eigen::MatrixXf> cell_outs;
   std::optional<Model> grads;
 };
+
+BpttWorkspace::BpttWorkspace() = default;
+BpttWorkspace::~BpttWorkspace() = default;
+BpttWorkspace::BpttWorkspace(BpttWorkspace&&) noexcept = default;
+BpttWorkspace& BpttWorkspace::operator=(BpttWorkspace&&) noexcept = default;
+
+namespace {
+
+using BpttShard = BpttWorkspace::Shard;
 
 // Runs `work(shard)` for every shard on up to `threads` threads; shard k always goes to thread
 // k % threads, and nothing a shard computes depends on which thread ran it.
@@ -65,7 +72,8 @@ void run_shards(std::vector<BpttShard>& shards, int threads, const Work& work) {
 }  // namespace
 
 void Model::forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
-                             const LossGradient& loss_gradient, Model& grads, int threads) const {
+                             const LossGradient& loss_gradient, Model& grads, int threads,
+                             BpttWorkspace* workspace) const {
   const int n_in = input_size(), n_out = output_size(), n_state = state_size();
   const size_t bt = size_t(batch) * steps;
   if (input.size() != bt * n_in || timespans.size() != bt)
@@ -73,7 +81,12 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
                                 " x steps " + std::to_string(steps));
   if (grads.cell_.index() != cell_.index() || grads.state_size() != n_state)
     throw std::invalid_argument("forward_backward: grads is not a model of this configuration (use zeros_like)");
-  std::vector<float> output(bt * n_out), d_output(bt * n_out);
+  BpttWorkspace temporary;
+  BpttWorkspace& work = workspace ? *workspace : temporary;
+  std::vector<float>& output = work.output_;
+  std::vector<float>& d_output = work.d_output_;
+  output.resize(bt * n_out);
+  d_output.resize(bt * n_out);
   const auto* cfc = std::get_if<CfcCell>(&cell_);
   const auto* wired = std::get_if<WiredCfcCell>(&cell_);
   const auto* ltc = std::get_if<LtcCell>(&cell_);
@@ -82,7 +95,10 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
 
   // The shards are fixed by the batch size alone, and their gradients are summed in shard order, so
   // the result is the same bytes on one thread or many.
-  std::vector<BpttShard> shards((batch + kBpttShardColumns - 1) / kBpttShardColumns);
+  if (work.model_ != this) work.shards_.clear();  // tapes and gradient holders fit one model
+  work.model_ = this;
+  std::vector<BpttShard>& shards = work.shards_;
+  shards.resize((batch + kBpttShardColumns - 1) / kBpttShardColumns);
   for (size_t k = 0; k < shards.size(); ++k) {
     shards[k].first = int(k) * kBpttShardColumns;
     shards[k].count = std::min(kBpttShardColumns, batch - shards[k].first);
@@ -97,9 +113,10 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
 
   run_shards(shards, threads, [&](BpttShard& s) {
     const int cols = s.count;
-    s.ws = make_workspace(cols);
-    s.h = Eigen::MatrixXf::Zero(n_state, cols);
-    s.c = Eigen::MatrixXf::Zero(config_.mixed_memory ? n_state : 0, cols);
+    // A workspace made for another model or a wider shard is remade; otherwise only zeroed.
+    if (s.ws.capacity != cols) s.ws = make_workspace(cols);
+    s.h.setZero(n_state, cols);
+    s.c.setZero(config_.mixed_memory ? n_state : 0, cols);
     s.cfc_tapes.resize(cfc ? steps : 0);
     s.wired_tapes.resize(wired ? steps : 0);
     s.ltc_tapes.resize(ltc ? size_t(steps) * cols : 0);
@@ -142,7 +159,12 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
 
   run_shards(shards, threads, [&](BpttShard& s) {
     const int cols = s.count;
-    s.grads.emplace(zeros_like());
+    if (s.grads)
+      s.grads->for_each_parameter([](const ParamRef& p) {
+        if (p.trainable) p.value->setZero();
+      });
+    else
+      s.grads.emplace(zeros_like());
     Model& g = *s.grads;
     // d_h carries dL/d(state after step t) from the later steps.
     Eigen::MatrixXf d_h = Eigen::MatrixXf::Zero(n_state, cols), d_c = Eigen::MatrixXf::Zero(s.c.rows(), cols);

@@ -440,6 +440,7 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
   const int n = static_cast<int>(train_set.size());
   const int batches = (n + config.batch_size - 1) / config.batch_size;
   Batch batch;
+  BpttWorkspace bptt;  // tapes reused by every batch
   for (int epoch = start_epoch; epoch < config.epochs && !result.stopped_early; ++epoch) {
     const auto epoch_start = std::chrono::steady_clock::now();
     optimizer->set_lr(config.schedule.lr_at(epoch));
@@ -458,7 +459,7 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
           [&](std::span<const float> outputs, std::span<float> d_outputs) {
             loss = batch_loss(config.loss, batch, outputs, d_outputs);
           },
-          grads, options.threads);
+          grads, options.threads, &bptt);
       if (config.clip_grad_norm) clip_grad_norm(grads, *config.clip_grad_norm);
       optimizer->step(model, grads);
       loss_sum += loss * b;
