@@ -3,19 +3,15 @@
 #include "plugins/gstliquidcell.h"
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "lfm/model.h"
-#include "lfm/trainer.h"
 #include "pipeline/trace.h"
-#include "plugins/gstliquiddecisionmeta.h"
+#include "plugins/liquid_decision.h"
 #include "plugins/liquid_features.h"
+#include "plugins/liquid_model_file.h"
 
 GST_DEBUG_CATEGORY_STATIC(liquid_cell_debug);
 #define GST_CAT_DEFAULT liquid_cell_debug
@@ -24,27 +20,23 @@ namespace {
 
 enum { PROP_0, PROP_MODEL, PROP_TRACE_LOCATION, PROP_RESET_ON_DISCONT, PROP_POST_MESSAGES };
 
-enum class Output { kValues, kSoftmax, kSigmoid };
-
 // Everything loaded from the model file at start(); the streaming thread's alone afterwards.
 struct Cell {
-  std::unique_ptr<liquid::lfm::Model> model;
-  std::string path;
+  LiquidModelFile file;  // model, classes, output kind, normalisation (liquid_model_file.h)
   liquid::lfm::ModelState state;
   liquid::lfm::ModelWorkspace ws;
-  std::vector<float> mean, std;  // the training split's feature statistics, if the file has them
-  std::vector<float> x;          // the normalised input frame
-  std::vector<float> y;          // model outputs
-  std::vector<float> decision;   // what goes out: probabilities or values
-  std::vector<GQuark> quarks;    // class names, or empty
-  Output output = Output::kValues;
+  std::vector<float> x;         // the normalised input frame
+  std::vector<float> y;         // model outputs
+  std::vector<float> decision;  // what goes out: probabilities or values
+  std::vector<GQuark> quarks;   // class names, or empty
   std::unique_ptr<liquid::pipeline::TraceSink> trace;
   bool has_last = false;
   GstClockTime last_pts = 0;
   bool warned_late = false;
 
+  const liquid::lfm::Model& model() const { return *file.model; }
   void reset() {
-    state = model->initial_state();
+    state = file.model->initial_state();
     has_last = false;
   }
 };
@@ -83,49 +75,23 @@ static Cell* load_cell(GstLiquidCell* self, const std::string& path, const std::
     return nullptr;
   }
   auto cell = std::make_unique<Cell>();
-  cell->path = path;
   try {
-    cell->model = std::make_unique<liquid::lfm::Model>(liquid::lfm::Model::load(path));
-    const auto file = liquid::lfm::SafetensorsFile::read_file(path);
-    const auto& meta = file.metadata();
-    const int outputs = cell->model->output_size();
-    std::vector<std::string> classes;
-    if (auto it = meta.find("liquid.classes"); it != meta.end())
-      classes = nlohmann::json::parse(it->second).get<std::vector<std::string>>();
-    const auto loss = meta.find("liquid.loss");
-    const bool bce = loss != meta.end() && loss->second == "bce";
-    if (bce && outputs == 1) {
-      cell->output = Output::kSigmoid;  // one logit: the decision is [P(class 0), P(class 1)]
-      if (classes.size() != 2) classes = {};
-    } else if (!classes.empty() && int(classes.size()) == outputs) {
-      cell->output = Output::kSoftmax;
-    } else if (!classes.empty()) {
-      GST_WARNING_OBJECT(self, "%s names %zu classes but has %d outputs; giving raw values", path.c_str(),
-                         classes.size(), outputs);
-      classes.clear();
-    }
-    for (const auto& c : classes) cell->quarks.push_back(g_quark_from_string(c.c_str()));
-    cell->y.resize(size_t(outputs));
-    // A model trained by `liquid train` saw normalised features; so must the cell.
-    if (const auto norm = liquid::lfm::read_model_normalization(file)) {
-      if (int(norm->mean.size()) != cell->model->input_size())
-        throw std::runtime_error("liquid.normalization has " + std::to_string(norm->mean.size()) +
-                                 " features but the model takes " + std::to_string(cell->model->input_size()));
-      cell->mean = norm->mean;
-      cell->std = norm->std;
-      cell->x.resize(norm->mean.size());
-    }
-    cell->decision.resize(cell->output == Output::kSigmoid ? 2 : size_t(outputs));
+    cell->file = liquid_load_model_file(path);
   } catch (...) {
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("liquidcell: cannot load model '%s'", path.c_str()),
                       ("%s", liquid_current_exception_text().c_str()));
     return nullptr;
   }
-  cell->ws = cell->model->make_workspace(1);
+  if (!cell->file.warning.empty()) GST_WARNING_OBJECT(self, "%s", cell->file.warning.c_str());
+  for (const auto& c : cell->file.classes) cell->quarks.push_back(g_quark_from_string(c.c_str()));
+  cell->x.resize(size_t(cell->model().input_size()));
+  cell->y.resize(size_t(cell->model().output_size()));
+  cell->decision.resize(size_t(cell->file.decision_width()));
+  cell->ws = cell->model().make_workspace(1);
   cell->reset();
   if (!trace_location.empty()) {
     liquid::pipeline::TraceLayout layout;
-    layout.width = cell->model->state_size();
+    layout.width = cell->model().state_size();
     liquid::pipeline::TracedStream stream{0, "cell", {}};
     for (int i = 0; i < layout.width; ++i) stream.values.push_back(std::string(1, 'h').append(std::to_string(i)));
     layout.streams.push_back(stream);
@@ -140,8 +106,8 @@ static Cell* load_cell(GstLiquidCell* self, const std::string& path, const std::
       return nullptr;
     }
   }
-  GST_INFO_OBJECT(self, "%s: %s, %d inputs, %d outputs", path.c_str(), cell->model->config().describe().c_str(),
-                  cell->model->input_size(), cell->model->output_size());
+  GST_INFO_OBJECT(self, "%s: %s, %d inputs, %d outputs", path.c_str(), cell->model().config().describe().c_str(),
+                  cell->model().input_size(), cell->model().output_size());
   return cell.release();
 }
 
@@ -176,7 +142,7 @@ static GstCaps* gst_liquid_cell_transform_caps(GstBaseTransform* trans, GstPadDi
   int width = 0;
   GST_OBJECT_LOCK(self);
   if (self->cell)
-    width = direction == GST_PAD_SINK ? int(self->cell->decision.size()) : self->cell->model->input_size();
+    width = direction == GST_PAD_SINK ? int(self->cell->decision.size()) : self->cell->model().input_size();
   GST_OBJECT_UNLOCK(self);
   GstCaps* out = gst_caps_new_empty();
   for (guint i = 0; i < gst_caps_get_size(caps); ++i) {
@@ -214,10 +180,10 @@ static gboolean gst_liquid_cell_set_caps(GstBaseTransform* trans, GstCaps* incap
   gst_structure_get_int(gst_caps_get_structure(incaps, 0), "width", &width);
   Cell* cell = self->cell;
   if (cell == nullptr) return FALSE;
-  if (width != cell->model->input_size()) {
+  if (width != cell->model().input_size()) {
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
-                      ("liquidcell: the features are %d wide but model '%s' takes %d inputs", width, cell->path.c_str(),
-                       cell->model->input_size()),
+                      ("liquidcell: the features are %d wide but model '%s' takes %d inputs", width, cell->file.path.c_str(),
+                       cell->model().input_size()),
                       ("caps %" GST_PTR_FORMAT, incaps));
     return FALSE;
   }
@@ -238,39 +204,6 @@ static gboolean gst_liquid_cell_decide_allocation(GstBaseTransform* trans, GstQu
   if (gst_query_get_n_allocation_pools(query) == 0 && self->cell)
     gst_query_add_allocation_pool(query, nullptr, guint(self->cell->decision.size() * sizeof(float)), 4, 0);
   return GST_BASE_TRANSFORM_CLASS(gst_liquid_cell_parent_class)->decide_allocation(trans, query);
-}
-
-static void post_decision(GstLiquidCell* self, const Cell& cell, GstClockTime pts) {
-  const GstSegment* segment = &GST_BASE_TRANSFORM(self)->segment;
-  GValue values = G_VALUE_INIT, item = G_VALUE_INIT;
-  gst_value_array_init(&values, guint(cell.decision.size()));
-  g_value_init(&item, G_TYPE_FLOAT);
-  for (float v : cell.decision) {
-    g_value_set_float(&item, v);
-    gst_value_array_append_value(&values, &item);
-  }
-  g_value_unset(&item);
-  GstStructure* s = gst_structure_new(
-      "liquid-decision", "timestamp", G_TYPE_UINT64, pts, "stream-time", G_TYPE_UINT64,
-      gst_segment_to_stream_time(segment, GST_FORMAT_TIME, pts), "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts), "time", G_TYPE_DOUBLE, liquid_time_to_seconds(pts),
-      nullptr);
-  gst_structure_take_value(s, "values", &values);
-  if (!cell.quarks.empty()) {
-    GValue classes = G_VALUE_INIT;
-    gst_value_array_init(&classes, guint(cell.quarks.size()));
-    g_value_init(&item, G_TYPE_STRING);
-    for (GQuark q : cell.quarks) {
-      g_value_set_static_string(&item, g_quark_to_string(q));
-      gst_value_array_append_value(&classes, &item);
-    }
-    g_value_unset(&item);
-    gst_structure_take_value(s, "classes", &classes);
-    const auto top = std::max_element(cell.decision.begin(), cell.decision.end()) - cell.decision.begin();
-    gst_structure_set(s, "class", G_TYPE_STRING, g_quark_to_string(cell.quarks[size_t(top)]), "confidence",
-                      G_TYPE_DOUBLE, double(cell.decision[size_t(top)]), nullptr);
-  }
-  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
 static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffer* inbuf, GstBuffer* outbuf) {
@@ -303,50 +236,30 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
   }
   cell.warned_late = false;
 
-  GstMapInfo in, out;
+  GstMapInfo in;
   if (!gst_buffer_map(inbuf, &in, GST_MAP_READ)) return GST_FLOW_ERROR;
-  const size_t expected = size_t(cell.model->input_size()) * sizeof(float);
+  const size_t expected = size_t(cell.model().input_size()) * sizeof(float);
   if (in.size != expected) {
     gst_buffer_unmap(inbuf, &in);
     GST_ELEMENT_ERROR(self, STREAM, FORMAT,
                       ("liquidcell: a feature buffer holds %zu bytes; expected %zu (one frame of %d float32)", in.size,
-                       expected, cell.model->input_size()),
+                       expected, cell.model().input_size()),
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  const float* features = reinterpret_cast<const float*>(in.data);
-  if (!cell.mean.empty()) {
-    for (size_t i = 0; i < cell.x.size(); ++i) cell.x[i] = (features[i] - cell.mean[i]) / cell.std[i];
-    features = cell.x.data();
-  }
-  cell.model->step(features, dt, cell.state, cell.y.data(), cell.ws);
+  const float* features = cell.file.normalize(reinterpret_cast<const float*>(in.data), cell.x.data());
+  cell.model().step(features, dt, cell.state, cell.y.data(), cell.ws);
   gst_buffer_unmap(inbuf, &in);
   cell.has_last = true;
   cell.last_pts = pts;
 
-  switch (cell.output) {
-    case Output::kValues:
-      std::copy(cell.y.begin(), cell.y.end(), cell.decision.begin());
-      break;
-    case Output::kSoftmax: {
-      const float top = *std::max_element(cell.y.begin(), cell.y.end());
-      float sum = 0.0f;
-      for (size_t i = 0; i < cell.y.size(); ++i) sum += cell.decision[i] = std::exp(cell.y[i] - top);
-      for (float& p : cell.decision) p /= sum;
-      break;
-    }
-    case Output::kSigmoid:
-      cell.decision[1] = 1.0f / (1.0f + std::exp(-cell.y[0]));
-      cell.decision[0] = 1.0f - cell.decision[1];
-      break;
-  }
-  if (!gst_buffer_map(outbuf, &out, GST_MAP_WRITE)) return GST_FLOW_ERROR;
-  std::copy(cell.decision.begin(), cell.decision.end(), reinterpret_cast<float*>(out.data));
-  gst_buffer_unmap(outbuf, &out);
-  gst_buffer_add_liquid_decision_meta(outbuf, cell.decision.size(), cell.decision.data(),
-                                      cell.quarks.empty() ? nullptr : cell.quarks.data(), pts);
-  if (cell.trace) cell.trace->write(liquid_time_to_seconds(pts), 0, {cell.state.h.data(), size_t(cell.state.h.size())});
-  if (post) post_decision(self, cell, pts);
+  cell.file.to_decision(cell.y.data(), cell.decision.data());
+  const std::span<const float> h(cell.state.h.data(), size_t(cell.state.h.size()));
+  if (!liquid_decision_fill_buffer(outbuf, cell.decision, cell.quarks, h, pts)) return GST_FLOW_ERROR;
+  if (cell.trace) cell.trace->write(liquid_time_to_seconds(pts), 0, h);
+  if (post)
+    liquid_post_decision(GST_ELEMENT(self),
+                         liquid_decision_structure(&trans->segment, pts, cell.decision, cell.quarks));
   return GST_FLOW_OK;
 }
 

@@ -16,6 +16,8 @@ static gboolean decision_meta_init(GstMeta* meta, gpointer, GstBuffer*) {
   m->confidence_levels = nullptr;
   m->class_quarks = nullptr;
   m->time = GST_CLOCK_TIME_NONE;
+  m->n_neurons = 0;
+  m->neurons = nullptr;
   return TRUE;
 }
 
@@ -23,6 +25,7 @@ static void decision_meta_free(GstMeta* meta, GstBuffer*) {
   auto* m = reinterpret_cast<GstLiquidDecisionMeta*>(meta);
   g_free(m->confidence_levels);
   g_free(m->class_quarks);
+  g_free(m->neurons);
 }
 
 static void decision_meta_set(GstLiquidDecisionMeta* m, gsize length, const gfloat* levels, const GQuark* quarks,
@@ -36,8 +39,10 @@ static void decision_meta_set(GstLiquidDecisionMeta* m, gsize length, const gflo
 
 static gboolean decision_meta_transform(GstBuffer* dest, GstMeta* meta, GstBuffer*, GQuark, gpointer) {
   auto* m = reinterpret_cast<GstLiquidDecisionMeta*>(meta);
-  return gst_buffer_add_liquid_decision_meta(dest, m->length, m->confidence_levels, m->class_quarks, m->time) !=
-         nullptr;
+  GstLiquidDecisionMeta* copy =
+      gst_buffer_add_liquid_decision_meta(dest, m->length, m->confidence_levels, m->class_quarks, m->time);
+  if (copy && m->n_neurons > 0) gst_liquid_decision_meta_set_neurons(copy, m->n_neurons, m->neurons);
+  return copy != nullptr;
 }
 
 const GstMetaInfo* gst_liquid_decision_meta_get_info(void) {
@@ -57,6 +62,13 @@ GstLiquidDecisionMeta* gst_buffer_add_liquid_decision_meta(GstBuffer* buffer, gs
   auto* m = reinterpret_cast<GstLiquidDecisionMeta*>(gst_buffer_add_meta(buffer, GST_LIQUID_DECISION_META_INFO, nullptr));
   if (m) decision_meta_set(m, length, levels, quarks, time);
   return m;
+}
+
+void gst_liquid_decision_meta_set_neurons(GstLiquidDecisionMeta* meta, gsize n, const gfloat* neurons) {
+  g_return_if_fail(meta != nullptr);
+  g_free(meta->neurons);
+  meta->n_neurons = n;
+  meta->neurons = n > 0 ? static_cast<gfloat*>(g_memdup2(neurons, n * sizeof(gfloat))) : nullptr;
 }
 
 gint gst_liquid_decision_meta_get_top(const GstLiquidDecisionMeta* meta) {

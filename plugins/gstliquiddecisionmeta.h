@@ -5,8 +5,12 @@
 //   length             number of entries
 //   confidence_levels  per entry: a probability (classification) or a raw value (regression)
 //   class_quarks       per entry: the class name as a GQuark, 0 when the model names no classes
-// plus the decision's time (the PTS of the frame it came from). The arrays belong to the meta; the
-// meta is copied with the buffer (transform copies everything).
+// plus the decision's time (the PTS of the frame it came from) and, optionally, the neurons behind it
+// (liquidcell: the cell's hidden state h after the step; liquidfusion: every pad's h concatenated in
+// pad order), which liquidoverlay plots as traces:
+//   n_neurons          number of neuron values (0: none attached)
+//   neurons            the values
+// The arrays belong to the meta; the meta is copied with the buffer (transform copies everything).
 #pragma once
 
 #include <gst/gst.h>
@@ -21,6 +25,8 @@ struct _GstLiquidDecisionMeta {
   gfloat* confidence_levels;
   GQuark* class_quarks;
   GstClockTime time;
+  gsize n_neurons;
+  gfloat* neurons;
 };
 
 GType gst_liquid_decision_meta_api_get_type(void);
@@ -34,6 +40,9 @@ const GstMetaInfo* gst_liquid_decision_meta_get_info(void);
 // Adds a meta with copies of `levels` and `quarks` (quarks may be NULL: no class names).
 GstLiquidDecisionMeta* gst_buffer_add_liquid_decision_meta(GstBuffer* buffer, gsize length, const gfloat* levels,
                                                            const GQuark* quarks, GstClockTime time);
+
+// Attaches (a copy of) `n` neuron values to `meta`, replacing any there were.
+void gst_liquid_decision_meta_set_neurons(GstLiquidDecisionMeta* meta, gsize n, const gfloat* neurons);
 
 // The index of the highest confidence level (-1 when empty), as the analytics API's top class.
 gint gst_liquid_decision_meta_get_top(const GstLiquidDecisionMeta* meta);
