@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -21,6 +22,8 @@
 #include "apps/commands.h"
 #include "encoders/series_features.h"
 #include "pipeline/checkpoint.h"
+#include "pipeline/multi_head.h"
+#include "pipeline/source_adapters.h"
 #include "pipeline/source_thread.h"
 #include "pipeline/stream_config.h"
 #include "sensors/audio_file.h"
@@ -142,6 +145,26 @@ struct ModelFile {
   std::map<std::string, std::string> metadata;
 };
 
+std::vector<std::string> model_classes(const ModelFile& m) {
+  if (auto it = m.metadata.find("liquid.classes"); it != m.metadata.end())
+    return nlohmann::json::parse(it->second).get<std::vector<std::string>>();
+  return {};
+}
+
+// "head": "heads": named heads over the streams' own models (pipeline/multi_head.h); class names
+// default to each model file's liquid.classes.
+std::unique_ptr<MultiHeadFusion> make_heads(const StreamSetup& setup, const Engine& engine, const std::vector<ModelFile>& models) {
+  MultiHeadConfig config = setup.heads;
+  for (HeadConfig& h : config.heads)
+    if (h.kind == HeadConfig::Kind::kClasses && h.classes.empty())
+      h.classes = model_classes(models[engine.stream_config(engine.stream_id(h.stream)).model]);
+  try {
+    return std::make_unique<MultiHeadFusion>(std::move(config), engine);
+  } catch (const std::invalid_argument& e) {
+    throw StreamConfigError(setup.file.string() + ": " + e.what());
+  }
+}
+
 // The head of stream_config.h's "fusion": a LinearHead over every stream's output, concatenated.
 std::unique_ptr<LinearHead> make_head(const StreamSetup& setup, const Engine& engine, const std::vector<ModelFile>& models) {
   const std::string where = setup.file.string() + ": fusion";
@@ -249,11 +272,42 @@ Built build_sources(const StreamSetup& setup, const Engine& engine, const std::v
         source = std::move(wav);
         break;
       }
+      case SourceKind::kClips: {
+        auto clips = std::make_unique<ClipScheduleSource>(read_clip_schedule(spec.source.schedule), spec.source.block_frames,
+                                                          spec.source.schedule.string());
+        encoders::AudioFeatureConfig ac = spec.encoder.audio;
+        ac.sample_rate = clips->sample_rate();
+        // Each clip on its own: flushed and reset at every gap (a clip's frames are those it gives alone).
+        encoder = std::make_unique<SegmentedEncoder>(std::make_unique<encoders::AudioFeatureEncoder>(ac), 1e-3);
+        source = std::move(clips);
+        break;
+      }
       case SourceKind::kVideo:
         source = std::make_unique<sensors::VideoSource>(
             sensors::VideoSource::open_file(spec.source.path, {.frame_step = spec.source.frame_step}));
         encoder = std::make_unique<encoders::VideoFeatures>(spec.encoder.video);
         break;
+    }
+    if (source && spec.source.time_offset != 0.0) source = std::make_unique<TimeShiftSource>(std::move(source), spec.source.time_offset);
+    if (spec.encoder.kind != EncoderKind::kSeries) {
+      // Audio and video features z-scored as the model saw them in training (its liquid.normalization).
+      const auto it = mf.metadata.find(encoders::kNormalizationKey);
+      std::vector<float> mean = spec.encoder.mean, std = spec.encoder.std;
+      if (spec.encoder.normalization == EncoderSpec::Normalization::kModel && it != mf.metadata.end()) {
+        const auto norm = encoders::SeriesNormalization::from_json(it->second, setup.models[spec.engine.model].second.string());
+        mean = norm.mean;
+        std = norm.std;
+      } else if (spec.encoder.normalization == EncoderSpec::Normalization::kModel && spec.encoder.normalization_explicit) {
+        throw StreamConfigError(where + ".encoder.normalization: \"model\", but model '" + spec.model + "' has no " +
+                                encoders::kNormalizationKey + " metadata");
+      }
+      if (spec.encoder.normalization != EncoderSpec::Normalization::kNone && !mean.empty()) {
+        try {
+          encoder = std::make_unique<NormalizedEncoder>(std::move(encoder), std::move(mean), std::move(std));
+        } catch (const std::exception& e) {
+          throw StreamConfigError(where + ".encoder.normalization: " + e.what());
+        }
+      }
     }
     if (spec.encoder.kind == EncoderKind::kSeries) {
       encoders::SeriesNormalization norm;
@@ -306,8 +360,32 @@ Built build_sources(const StreamSetup& setup, const Engine& engine, const std::v
 
 }  // namespace
 
-int run_stream(const std::string& config_path, const std::string& restore) {
-  const StreamSetup setup = parse_stream_config(config_path);
+// Command-line overrides of the configuration, so one file serves runs that differ in a model, the
+// decisions' destination or the broker's port.
+struct Overrides {
+  std::vector<std::string> models;  // NAME=FILE
+  std::string decisions, trace;
+  int mqtt_port = 0;
+};
+
+void apply(const Overrides& o, StreamSetup& setup) {
+  for (const std::string& m : o.models) {
+    const auto eq = m.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == m.size())
+      throw StreamConfigError("--model " + m + ": expected NAME=FILE (NAME a key of the configuration's \"models\")");
+    const std::string name = m.substr(0, eq);
+    auto it = std::find_if(setup.models.begin(), setup.models.end(), [&](const auto& p) { return p.first == name; });
+    if (it == setup.models.end()) throw StreamConfigError("--model " + m + ": \"" + name + "\" is not a key of " + setup.file.string() + "'s \"models\"");
+    it->second = m.substr(eq + 1);
+  }
+  if (!o.decisions.empty()) setup.decisions_out = o.decisions;
+  if (!o.trace.empty()) setup.trace_path = o.trace;
+  if (o.mqtt_port > 0) setup.mqtt.port = o.mqtt_port;
+}
+
+int run_stream(const std::string& config_path, const std::string& restore, const Overrides& overrides) {
+  StreamSetup setup = parse_stream_config(config_path);
+  apply(overrides, setup);
   std::vector<ModelFile> models;
   for (const auto& [name, path] : setup.models) {
     try {
@@ -328,7 +406,14 @@ int run_stream(const std::string& config_path, const std::string& restore) {
   std::vector<std::string> name_json;
   uint64_t decisions = 0;
   if (setup.head != HeadSource::kNone) {
-    auto head = make_head(setup, engine, models);
+    std::unique_ptr<FusionModel> head;
+    if (setup.head == HeadSource::kHeads) {
+      auto heads = make_heads(setup, engine, models);
+      engine.add_trace_sink(heads->tap());
+      head = std::move(heads);
+    } else {
+      head = make_head(setup, engine, models);
+    }
     for (const auto& n : head->names()) name_json.push_back(quoted(n));
     engine.set_fusion(std::move(head), [&](const Decision& d) {
       std::string line = "{\"time\":" + number(d.time) + ",\"values\":{";
@@ -339,7 +424,9 @@ int run_stream(const std::string& config_path, const std::string& restore) {
         line += list == &d.fresh ? ",\"fresh\":[" : "],\"stale\":[";
         for (size_t k = 0; k < list->size(); ++k) line += (k ? "," : "") + stream_json[(*list)[k]];
       }
-      line += "],\"samples\":" + std::to_string(d.samples) + "}\n";
+      line += "],\"samples\":" + std::to_string(d.samples);
+      if (!d.explanation.empty()) line += ",\"explanation\":" + d.explanation;
+      line += "}\n";
       std::fputs(line.c_str(), out);
       std::fflush(out);  // a consumer reading a pipe sees every decision at once
       ++decisions;
@@ -398,7 +485,24 @@ int run_stream(const std::string& config_path, const std::string& restore) {
     for (const StreamSpec& s : setup.streams) inputs.push_back(s.source.kind == SourceKind::kMqtt ? nullptr : &runner.add_input(s.queue));
     Input* mqtt_input = built.mqtt ? &runner.add_input(setup.streams[built.mqtt_streams[0]].queue) : nullptr;
     runner.start();
+    std::unique_ptr<MergedSource> merged;  // outlives the threads
     std::vector<std::unique_ptr<SourceThread>> threads;
+    if (setup.time_ordered) {
+      // One thread reads every file source in time order: the engine sees one timeline.
+      std::vector<std::unique_ptr<sensors::Source>> parts;
+      std::vector<SourceThread::Route> routes;
+      Input* input = nullptr;
+      for (size_t id = 0; id < setup.streams.size(); ++id)
+        if (built.sources[id]) {
+          parts.push_back(std::move(built.sources[id]));
+          routes.push_back({built.resume[id] ? built.resume[id].get() : built.encoders[id].get(), static_cast<int>(id)});
+          if (!input) input = inputs[id];
+        }
+      if (!parts.empty()) {
+        merged = std::make_unique<MergedSource>(std::move(parts));
+        threads.push_back(std::make_unique<SourceThread>(*merged, std::move(routes), *input));
+      }
+    }
     for (size_t id = 0; id < setup.streams.size(); ++id)
       if (built.sources[id]) {
         encoders::Encoder& enc = built.resume[id] ? *built.resume[id] : *built.encoders[id];
@@ -448,6 +552,7 @@ int run_stream(const std::string& config_path, const std::string& restore) {
 Command add_stream_command(CLI::App& app) {
   struct Options {
     std::string config, restore;
+    Overrides overrides;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("stream", "Run a streaming engine from a JSON configuration (see samples/stream/)");
@@ -456,7 +561,11 @@ Command add_stream_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--restore", opt->restore, "Continue from this checkpoint (made by the same configuration)")
       ->check(CLI::ExistingFile);
-  return [opt]() { return run_stream(opt->config, opt->restore); };
+  cmd->add_option("--model", opt->overrides.models, "Use this model file instead: NAME=FILE (NAME a key of \"models\"; repeatable)");
+  cmd->add_option("--decisions", opt->overrides.decisions, "Write the decisions here instead of outputs.decisions (- for stdout)");
+  cmd->add_option("--trace", opt->overrides.trace, "Write the neuron trace here instead of outputs.trace (.csv or binary)");
+  cmd->add_option("--mqtt-port", opt->overrides.mqtt_port, "Broker port instead of mqtt.port")->check(CLI::Range(1, 65535));
+  return [opt]() { return run_stream(opt->config, opt->restore, opt->overrides); };
 }
 
 }  // namespace liquid::apps

@@ -175,7 +175,8 @@ void Engine::process_chunk(std::span<const encoders::FeatureFrame> frames) {
       late = true;
       break;
     }
-    const double dt = (s.has_time ? f.time - s.last_time : s.config.first_dt) * s.config.dt_scale;
+    const bool reset = s.has_time && f.time - s.last_time > s.config.reset_after;
+    const double dt = (s.has_time && !reset ? f.time - s.last_time : s.config.first_dt) * s.config.dt_scale;
     s.has_time = true;
     s.last_time = f.time;
     if (s.round == 0) touched_.push_back(f.stream);
@@ -186,7 +187,7 @@ void Engine::process_chunk(std::span<const encoders::FeatureFrame> frames) {
       trace_offset = trace_total;
       trace_total += g.state;
     }
-    items_.push_back({&f, f.stream, round, static_cast<float>(dt), y_total, trace_offset});
+    items_.push_back({&f, f.stream, round, static_cast<float>(dt), y_total, trace_offset, reset});
     y_total += g.out;
   }
   for (int id : touched_) streams_[id].round = 0;
@@ -265,8 +266,13 @@ void Engine::run_task(int thread, const Task& task) {
     const Item& it = items_[order_[task.first + j]];
     const int col = streams_[it.stream].column;
     sc.x.col(j) = Eigen::Map<const Eigen::VectorXf>(it.frame->values.data(), g.in);
-    sc.h.col(j) = g.h.col(col);
-    if (g.mixed) sc.c.col(j) = g.c.col(col);
+    if (it.reset) {
+      sc.h.col(j).setZero();
+      if (g.mixed) sc.c.col(j).setZero();
+    } else {
+      sc.h.col(j) = g.h.col(col);
+      if (g.mixed) sc.c.col(j) = g.c.col(col);
+    }
     sc.ts(j) = it.dt;
   }
   int off = 0;

@@ -67,6 +67,10 @@ struct StreamConfig {
   // The cell steps dt * dt_scale: the model's time unit when it is not the second (a model
   // trained on gaps in minutes takes 1/60). The stream's clock, timeout and decisions stay in seconds.
   double dt_scale = 1.0;
+  // A gap longer than this (seconds) starts the cell afresh: zero state, first_dt integrated, as
+  // the stream's first sample. For streams of separate episodes (utterances of a gated microphone)
+  // whose model was trained from the zero state. Default: never.
+  double reset_after = std::numeric_limits<double>::infinity();
   std::vector<std::string> input_names{};                   // trace column names (default x0, x1, ...)
 };
 
@@ -180,6 +184,7 @@ class Engine {
     int stream, round;
     float dt;
     int y_offset, trace_offset;  // into item_y_, item_trace_ (-1: not traced)
+    bool reset;                  // start from the zero state (StreamConfig::reset_after)
   };
   struct Task {
     int group, first, count;  // order_[first, first + count)

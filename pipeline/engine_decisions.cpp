@@ -62,6 +62,7 @@ void Engine::decide(double time, bool on_change) {
   decision_.values.assign(fusion_out_.begin(), fusion_out_.end());
   decision_.argmax = argmax;
   decision_.samples = samples_;
+  decision_.explanation.assign(fusion_->explanation());
   has_decision_ = true;
   if (on_decision_) on_decision_(decision_);
 }

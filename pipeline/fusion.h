@@ -13,6 +13,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace liquid::pipeline {
@@ -36,6 +37,9 @@ class FusionModel {
   // What a checkpoint keeps of a fusion model with memory; a stateless head has none. set_state()
   // gets exactly what state() gave (on an identically configured model).
   virtual std::vector<double> state() const { return {}; }
+  // Why the last evaluate() decided what it did, as a JSON object (copied into
+  // Decision::explanation); empty when the model has nothing to add (LinearHead).
+  virtual std::string_view explanation() const { return {}; }
   virtual void set_state(std::span<const double> state) {
     if (!state.empty()) throw std::invalid_argument("this fusion model has no state, but was given " +
                                                     std::to_string(state.size()) + " values");
@@ -77,6 +81,7 @@ struct Decision {
   std::vector<int> fresh;                                // ids of the streams that were fresh
   std::vector<int> stale;                                // ids of reported but stale streams
   uint64_t samples = 0;                                  // samples the engine had applied
+  std::string explanation;                               // FusionModel::explanation() (JSON), or empty
 };
 
 }  // namespace liquid::pipeline

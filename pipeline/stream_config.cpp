@@ -129,10 +129,12 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
 
 SourceSpec parse_source(const Obj& o, const std::filesystem::path& base) {
   SourceSpec s;
-  const int kind = o.choice("kind", {"csv", "wav", "video", "mqtt"}, -1);
-  if (kind < 0) o.fail("kind", "missing (expected \"csv\", \"wav\", \"video\" or \"mqtt\")");
+  const int kind = o.choice("kind", {"csv", "wav", "video", "mqtt", "clips"}, -1);
+  if (kind < 0) o.fail("kind", "missing (expected \"csv\", \"wav\", \"video\", \"mqtt\" or \"clips\")");
   s.kind = static_cast<SourceKind>(kind);
-  if (s.kind != SourceKind::kMqtt) s.path = resolve(base, o.str("path", {}, true));
+  if (s.kind == SourceKind::kClips) s.schedule = resolve(base, o.str("schedule", {}, true));
+  else if (s.kind != SourceKind::kMqtt) s.path = resolve(base, o.str("path", {}, true));
+  s.time_offset = o.num("time_offset", 0.0, -1e12);
   s.time_column = o.str("time_column");
   s.columns = o.strings("columns");
   s.speed = o.num("speed", 0.0, 0.0);
@@ -158,7 +160,9 @@ SourceSpec parse_source(const Obj& o, const std::filesystem::path& base) {
   only("time_column", {SourceKind::kCsv});
   only("columns", {SourceKind::kCsv});
   only("speed", {SourceKind::kCsv});
-  only("block_frames", {SourceKind::kWav});
+  only("block_frames", {SourceKind::kWav, SourceKind::kClips});
+  only("schedule", {SourceKind::kClips});
+  only("time_offset", {SourceKind::kCsv, SourceKind::kWav, SourceKind::kVideo, SourceKind::kClips});
   only("frame_step", {SourceKind::kVideo});
   only("topic", {SourceKind::kMqtt});
   only("width", {SourceKind::kMqtt});
@@ -168,13 +172,14 @@ SourceSpec parse_source(const Obj& o, const std::filesystem::path& base) {
 
 EncoderSpec parse_encoder(const Obj* o, SourceKind source) {
   EncoderSpec e;
-  e.kind = source == SourceKind::kWav ? EncoderKind::kAudio : source == SourceKind::kVideo ? EncoderKind::kVideo : EncoderKind::kSeries;
+  const bool audio_source = source == SourceKind::kWav || source == SourceKind::kClips;
+  e.kind = audio_source ? EncoderKind::kAudio : source == SourceKind::kVideo ? EncoderKind::kVideo : EncoderKind::kSeries;
   if (!o) return e;
   e.kind = static_cast<EncoderKind>(o->choice("kind", {"series", "audio", "video"}, static_cast<int>(e.kind)));
   const bool series_source = source == SourceKind::kCsv || source == SourceKind::kMqtt;
-  if ((e.kind == EncoderKind::kSeries) != series_source || (e.kind == EncoderKind::kAudio) != (source == SourceKind::kWav))
-    o->fail("kind", "this encoder does not take this source's samples (csv, mqtt: series; wav: audio; video: video)");
-  std::initializer_list<const char*> series_fields = {"channels", "normalization", "masks", "time_since"};
+  if ((e.kind == EncoderKind::kSeries) != series_source || (e.kind == EncoderKind::kAudio) != audio_source)
+    o->fail("kind", "this encoder does not take this source's samples (csv, mqtt: series; wav, clips: audio; video: video)");
+  std::initializer_list<const char*> series_fields = {"channels", "masks", "time_since"};
   std::initializer_list<const char*> audio_fields = {"feature", "window_seconds", "hop_seconds", "n_mels", "n_mfcc", "fmin", "fmax", "delta_order"};
   std::initializer_list<const char*> video_fields = {"working_width", "grid_cols", "grid_rows", "grey", "motion", "motion_mean", "flow"};
   auto reject_others = [&](std::initializer_list<std::initializer_list<const char*>> others) {
@@ -187,23 +192,6 @@ EncoderSpec parse_encoder(const Obj* o, SourceKind source) {
     e.channels = o->strings("channels");
     e.masks = o->boolean("masks", false);
     e.time_since = o->boolean("time_since", false);
-    if (o->has("normalization")) {
-      const json& n = o->at("normalization");
-      if (n.is_string()) {
-        const int mode = o->choice("normalization", {"model", "none"}, 0);
-        e.normalization = mode == 0 ? EncoderSpec::Normalization::kModel : EncoderSpec::Normalization::kNone;
-        e.normalization_explicit = mode == 0;
-      } else {
-        const Obj no = o->sub("normalization", {"mean", "std"});
-        e.normalization = EncoderSpec::Normalization::kGiven;
-        if (!no.has("mean") || !no.has("std")) no.fail_here("expected both \"mean\" and \"std\" arrays");
-        e.mean = no.floats("mean");
-        e.std = no.floats("std");
-        if (e.mean.size() != e.std.size()) no.fail("std", "has " + std::to_string(e.std.size()) + " values, \"mean\" " + std::to_string(e.mean.size()));
-        for (float s : e.std)
-          if (!(s > 0)) no.fail("std", "expected positive standard deviations");
-      }
-    }
   } else if (e.kind == EncoderKind::kAudio) {
     reject_others({series_fields, video_fields});
     e.audio.kind = static_cast<encoders::AudioFeatureKind>(
@@ -225,7 +213,75 @@ EncoderSpec parse_encoder(const Obj* o, SourceKind source) {
     e.video.motion_mean = o->boolean("motion_mean", true);
     e.video.flow = o->boolean("flow", false);
   }
+  if (o->has("normalization")) {
+    const json& n = o->at("normalization");
+    if (n.is_string()) {
+      const int mode = o->choice("normalization", {"model", "none"}, 0);
+      e.normalization = mode == 0 ? EncoderSpec::Normalization::kModel : EncoderSpec::Normalization::kNone;
+      e.normalization_explicit = mode == 0;
+    } else {
+      const Obj no = o->sub("normalization", {"mean", "std"});
+      e.normalization = EncoderSpec::Normalization::kGiven;
+      if (!no.has("mean") || !no.has("std")) no.fail_here("expected both \"mean\" and \"std\" arrays");
+      e.mean = no.floats("mean");
+      e.std = no.floats("std");
+      if (e.mean.size() != e.std.size()) no.fail("std", "has " + std::to_string(e.std.size()) + " values, \"mean\" " + std::to_string(e.mean.size()));
+      for (float s : e.std)
+        if (!(s > 0)) no.fail("std", "expected positive standard deviations");
+    }
+  }
   return e;
+}
+
+MultiHeadConfig parse_heads(const Obj& f, const std::set<std::string>& streams) {
+  MultiHeadConfig m;
+  if (!f.has("heads") || !f.at("heads").is_array() || f.at("heads").empty())
+    f.fail("heads", "expected a non-empty array of heads");
+  std::set<std::string> names;
+  for (size_t k = 0; k < f.at("heads").size(); ++k) {
+    const Obj h(f.at("heads")[k], f.at_path("heads") + "[" + std::to_string(k) + "]", f.file(),
+                {"name", "stream", "kind", "classes", "threshold", "output", "endpoint", "reasons"});
+    HeadConfig c;
+    c.name = h.str("name", {}, true);
+    if (c.name.empty() || !names.insert(c.name).second) h.fail("name", "expected a unique, non-empty name");
+    c.stream = h.str("stream", {}, true);
+    if (!streams.count(c.stream)) h.fail("stream", "\"" + c.stream + "\" is not the name of a stream");
+    c.kind = h.choice("kind", {"classes", "level"}, 0) == 0 ? HeadConfig::Kind::kClasses : HeadConfig::Kind::kLevel;
+    c.classes = h.strings("classes");
+    c.threshold = static_cast<float>(h.num("threshold", c.kind == HeadConfig::Kind::kLevel ? 0.5 : 0.0, -1e30));
+    c.output = h.integer("output", 0, 0);
+    c.endpoint = h.num("endpoint", 0.0, 0.0);
+    c.reasons = h.integer("reasons", 3, 0);
+    if (c.kind == HeadConfig::Kind::kLevel)
+      for (const char* key : {"classes", "endpoint"})
+        if (h.has(key)) h.fail(key, "not a field of a \"level\" head");
+    if (c.kind == HeadConfig::Kind::kClasses && h.has("output")) h.fail("output", "only for a \"level\" head");
+    m.heads.push_back(std::move(c));
+  }
+  if (f.has("rules")) {
+    if (!f.at("rules").is_array()) f.fail("rules", "expected an array of rules");
+    for (size_t k = 0; k < f.at("rules").size(); ++k) {
+      const std::string path = f.at_path("rules") + "[" + std::to_string(k) + "]";
+      const Obj r(f.at("rules")[k], path, f.file(), {"name", "initial", "on", "off"});
+      RuleConfig rc;
+      rc.name = r.str("name", {}, true);
+      if (rc.name.empty() || !names.insert(rc.name).second) r.fail("name", "expected a non-empty name unused by heads and rules");
+      rc.initial = r.boolean("initial", false);
+      for (const char* list : {"on", "off"}) {
+        if (!r.has(list)) continue;
+        if (!r.at(list).is_array()) r.fail(list, "expected an array of {\"head\": ..., \"value\": ..., \"for\": seconds}");
+        for (size_t t = 0; t < r.at(list).size(); ++t) {
+          const Obj tr(r.at(list)[t], r.at_path(list) + "[" + std::to_string(t) + "]", f.file(), {"head", "value", "for"});
+          RuleTrigger trig{tr.str("head", {}, true), tr.str("value", {}, true), tr.num("for", 0.0, 0.0)};
+          if (!names.count(trig.head)) tr.fail("head", "\"" + trig.head + "\" is not the name of a head");
+          (std::string(list) == "on" ? rc.on : rc.off).push_back(std::move(trig));
+        }
+      }
+      if (rc.on.empty() && rc.off.empty()) r.fail_here("expected \"on\" or \"off\" triggers");
+      m.rules.push_back(std::move(rc));
+    }
+  }
+  return m;
 }
 
 }  // namespace
@@ -252,7 +308,8 @@ StreamSetup parse_stream_config_text(const std::string& text, const std::filesys
   setup.file = path;
 
   if (top.has("engine")) {
-    const Obj e = top.sub("engine", {"max_batch", "step_threads", "batch_frames"});
+    const Obj e = top.sub("engine", {"max_batch", "step_threads", "batch_frames", "time_ordered"});
+    setup.time_ordered = e.boolean("time_ordered", false);
     setup.engine.max_batch = e.integer("max_batch", 256, 1);
     setup.engine.step_threads = e.integer("step_threads", 1, 1);
     setup.batch_frames = static_cast<size_t>(e.integer("batch_frames", 4096, 1));
@@ -272,7 +329,8 @@ StreamSetup parse_stream_config_text(const std::string& text, const std::filesys
   bool any_mqtt = false;
   for (size_t k = 0; k < top.at("streams").size(); ++k) {
     const Obj s(top.at("streams")[k], "streams[" + std::to_string(k) + "]", file,
-                {"name", "model", "dt_scale", "late", "first_dt", "timeout", "trace", "queue", "source", "encoder"});
+                {"name", "model", "dt_scale", "late", "first_dt", "timeout", "trace", "trace_inputs", "reset_after",
+                 "queue", "source", "encoder"});
     StreamSpec spec;
     spec.engine.name = s.str("name", {}, true);
     if (spec.engine.name.empty() || !names.insert(spec.engine.name).second) s.fail("name", "expected a unique, non-empty name");
@@ -287,6 +345,9 @@ StreamSetup parse_stream_config_text(const std::string& text, const std::filesys
     spec.engine.first_dt = s.num("first_dt", 0.0, 0.0);
     if (s.has("timeout")) spec.engine.timeout = s.num("timeout", 1.0, 0.0, true);
     spec.engine.trace = s.boolean("trace", false);
+    spec.engine.trace_inputs = s.boolean("trace_inputs", false);
+    if (spec.engine.trace_inputs && !spec.engine.trace) s.fail("trace_inputs", "needs \"trace\": true");
+    if (s.has("reset_after")) spec.engine.reset_after = s.num("reset_after", 1.0, 0.0);
     spec.queue.name = spec.engine.name;
     if (s.has("queue")) {
       const Obj q = s.sub("queue", {"capacity", "overflow"});
@@ -295,7 +356,7 @@ StreamSetup parse_stream_config_text(const std::string& text, const std::filesys
     }
     if (!s.has("source")) s.fail("source", "missing (expected {\"kind\": \"csv\" | \"wav\" | \"video\" | \"mqtt\", ...})");
     spec.source = parse_source(s.sub("source", {"kind", "path", "time_column", "columns", "speed", "block_frames",
-                                                "frame_step", "topic", "width", "fields"}),
+                                                "frame_step", "topic", "width", "fields", "schedule", "time_offset"}),
                                base);
     if (spec.source.kind == SourceKind::kMqtt) {
       any_mqtt = true;
@@ -328,10 +389,21 @@ StreamSetup parse_stream_config_text(const std::string& text, const std::filesys
   }
 
   if (top.has("fusion")) {
-    const Obj f = top.sub("fusion", {"head", "stream", "path", "kind", "names"});
-    const int head = f.choice("head", {"stream", "mean", "file"}, -1);
-    if (head < 0) f.fail("head", "missing (expected \"stream\", \"mean\" or \"file\")");
-    setup.head = head == 0 ? HeadSource::kStream : head == 1 ? HeadSource::kMean : HeadSource::kFile;
+    const Obj f = top.sub("fusion", {"head", "stream", "path", "kind", "names", "heads", "rules"});
+    const int head = f.choice("head", {"stream", "mean", "file", "heads"}, -1);
+    if (head < 0) f.fail("head", "missing (expected \"stream\", \"mean\", \"file\" or \"heads\")");
+    setup.head = head == 0 ? HeadSource::kStream : head == 1 ? HeadSource::kMean : head == 2 ? HeadSource::kFile : HeadSource::kHeads;
+    if (setup.head == HeadSource::kHeads) {
+      setup.heads = parse_heads(f, names);
+      for (const HeadConfig& h : setup.heads.heads)
+        for (StreamSpec& spec : setup.streams)
+          if (spec.engine.name == h.stream) spec.engine.trace = true;  // the reasons read the neurons
+      for (const char* key : {"kind", "names"})
+        if (f.has(key)) f.fail(key, "not a field of \"head\": \"heads\" (each head has its own)");
+    } else {
+      for (const char* key : {"heads", "rules"})
+        if (f.has(key)) f.fail(key, "only for \"head\": \"heads\"");
+    }
     if (setup.head == HeadSource::kStream) {
       setup.head_stream = f.str("stream", {}, true);
       if (!names.count(setup.head_stream)) f.fail("stream", "\"" + setup.head_stream + "\" is not the name of a stream");

@@ -6,7 +6,10 @@
 // e.g. "occupancy.json: streams[0].source.speed: expected a number >= 0, got \"fast\"".
 //
 // {
-//   "engine":  {"max_batch": 256, "step_threads": 1, "batch_frames": 4096},          all optional
+//   "engine":  {"max_batch": 256, "step_threads": 1, "batch_frames": 4096,            all optional
+//               "time_ordered": false},   true: the file sources are read by one thread and
+//                                         merged in time order (one timeline for fusion); false:
+//                                         each on its own thread, as fast as it goes
 //   "models":  {"occ": "occupancy_cfc.safetensors"},        name -> model file (lfm::Model::load)
 //   "mqtt":    {"host": "127.0.0.1", "port": 1883, "client_id": "liquid", "qos": 2,   (when a
 //               "keepalive": 10, "time_field": "time", "time_scale": 1,               source is
@@ -19,6 +22,9 @@
 //     "late": "reject" | "drop",           a sample older than the stream's last (default reject)
 //     "first_dt": 0, "timeout": 300,       seconds; timeout: stale after (default: never)
 //     "trace": false,                      record the neurons to outputs.trace
+//     "trace_inputs": false,               ... followed by the input vector
+//     "reset_after": 1,                    seconds: a longer gap restarts the cell from the zero
+//                                          state (separate episodes: utterances). Default never.
 //     "queue": {"capacity": 1024, "overflow": "block" | "drop_oldest"},
 //     "source": one of
 //        {"kind": "csv", "path": "data.csv", "time_column": "date", "columns": ["Temperature"],
@@ -28,7 +34,11 @@
 //        {"kind": "video", "path": "v.avi", "frame_step": 1}
 //        {"kind": "mqtt", "topic": "home/kitchen/temp", "width": 1, "fields": []}
 //                                          payloads as pipeline/mqtt_source.h
-//     "encoder": one of (default: series for csv and mqtt, audio for wav, video for video)
+//        {"kind": "clips", "schedule": "clips.csv", "block_frames": 1024}   audio clips at the
+//                                          times of a CSV time,path[,label] (source_adapters.h);
+//                                          each clip is encoded on its own
+//        file kinds (csv, wav, video, clips) also take "time_offset": seconds added to every time
+//     "encoder": one of (default: series for csv and mqtt, audio for wav and clips, video for video)
 //        {"kind": "series", "channels": [...], "normalization": "model" | "none" |
 //         {"mean": [...], "std": [...]}, "masks": false, "time_since": false}
 //                                          channels: names matched against the normalisation's
@@ -37,13 +47,23 @@
 //                                          has one)
 //        {"kind": "audio", "feature": "log_mel" | "mfcc" | "magnitude" | "power",
 //         "window_seconds": 0.025, "hop_seconds": 0.01, "n_mels": 40, "n_mfcc": 13,
-//         "fmin": 0, "fmax": 0, "delta_order": 0}            (sample rate: the file's)
+//         "fmin": 0, "fmax": 0, "delta_order": 0,            (sample rate: the file's)
+//         "normalization": "model" | "none" | {"mean": [...], "std": [...]}}   default "model":
+//                                          the model file's liquid.normalization when it has one
 //        {"kind": "video", "working_width": 160, "grid_cols": 8, "grid_rows": 6, "grey": true,
-//         "motion": true, "motion_mean": true, "flow": false}
+//         "motion": true, "motion_mean": true, "flow": false, "normalization": as audio}
 //   }],
 //   "fusion": the head that turns the streams' latest outputs into a decision (a LinearHead):
 //      {"head": "stream", "stream": "room"}   that stream's output as is (W selects it)
 //      {"head": "mean"}                       the mean of all streams' outputs (equal sizes)
+//      {"head": "heads", "heads": [...], "rules": [...]}   named heads, rules and reasons
+//                                             (pipeline/multi_head.h), each head
+//          {"name": "occupancy", "stream": "room", "kind": "classes" | "level", "classes": [..],
+//           "threshold": 0.5, "output": 0, "endpoint": 0.3, "reasons": 3}
+//                                             (classes default: the model's liquid.classes; the
+//                                             head streams are traced), each rule
+//          {"name": "lights", "initial": false, "on": [{"head": "command", "value": "1"}],
+//           "off": [{"head": "occupancy", "value": "0", "for": 900}]}
 //      {"head": "file", "path": "head.safetensors"}  trained: tensors "weight" [names, inputs]
 //                                             and "bias" [names], inputs = every stream's output
 //                                             concatenated in stream order
@@ -68,6 +88,7 @@
 #include "encoders/video_features.h"
 #include "pipeline/engine.h"
 #include "pipeline/mqtt_source.h"
+#include "pipeline/multi_head.h"
 #include "pipeline/runner.h"
 
 namespace liquid::pipeline {
@@ -77,9 +98,9 @@ class StreamConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class SourceKind { kCsv, kWav, kVideo, kMqtt };
+enum class SourceKind { kCsv, kWav, kVideo, kMqtt, kClips };
 enum class EncoderKind { kSeries, kAudio, kVideo };
-enum class HeadSource { kNone, kStream, kMean, kFile };
+enum class HeadSource { kNone, kStream, kMean, kFile, kHeads };
 
 struct SourceSpec {
   SourceKind kind = SourceKind::kCsv;
@@ -90,10 +111,13 @@ struct SourceSpec {
   int block_frames = 1024;          // wav
   int frame_step = 1;               // video
   MqttTopic topic;                  // mqtt
+  std::filesystem::path schedule;   // clips: the CSV time,path[,label] (pipeline/source_adapters.h)
+  double time_offset = 0.0;         // files: seconds added to every sample time
 };
 
 struct EncoderSpec {
   EncoderKind kind = EncoderKind::kSeries;
+  // every kind (audio and video: given or the model's; series: see below)
   // series
   std::vector<std::string> channels;
   enum class Normalization { kModel, kNone, kGiven } normalization = Normalization::kModel;
@@ -117,6 +141,7 @@ struct StreamSetup {
   std::filesystem::path file;  // the configuration file, for messages
   EngineConfig engine;
   size_t batch_frames = 4096;
+  bool time_ordered = false;  // file sources merged in time order on one thread
   std::vector<std::pair<std::string, std::filesystem::path>> models;  // in file order
   MqttOptions mqtt;  // topics filled from the mqtt streams, in stream order
   std::vector<StreamSpec> streams;
@@ -125,6 +150,7 @@ struct StreamSetup {
   std::filesystem::path head_path;
   std::optional<HeadKind> head_kind;
   std::vector<std::string> head_names;
+  MultiHeadConfig heads;  // kHeads
   std::string decisions_out = "-";
   std::filesystem::path trace_path, checkpoint_path;
   double checkpoint_period = 30.0;

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# The main job on shipped data: install what is missing, build, then carry an ncps-trained LTC
-# with an NCP wiring into liquid and run it over an irregularly sampled series.
+# The main job on shipped data: install what is missing, build, then run the smart-home fusion demo
+# (samples/smart-home/README.md): room sensors, spoken commands and a camera fused into occupancy,
+# command and lights decisions with their reasons, figures against baselines, a timeline picture,
+# and the room readings again over MQTT from a local mosquitto broker.
+# After it, the earlier demo: an ncps-trained LTC with an NCP wiring carried into liquid and run
+# over an irregularly sampled series.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-LIQUID_TARGETS=liquid scripts/build.sh build
+LIQUID_TARGETS="liquid smart_home_report" scripts/build.sh build
+samples/smart-home/run.sh build
+
+echo
+echo "== ncps import demo"
 bin=build/apps/liquid
 data=samples/data
 mkdir -p out
