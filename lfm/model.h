@@ -129,7 +129,7 @@ class Model {
   // Data-parallel: the batch is cut into shards of kBpttShardColumns sequences that run on up to
   // `threads` threads (0: one per core); the shards' gradients are summed in order, so the result
   // is identical for any thread count. `workspace` (optional) keeps the tapes for the next call.
-  static constexpr int kBpttShardColumns = 8;
+  static constexpr int kBpttShardColumns = 16;
   void forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
                         std::span<const float> d_output, Model& grads, std::span<float> output = {},
                         int threads = 0, BpttWorkspace* workspace = nullptr) const;

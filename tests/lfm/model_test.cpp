@@ -186,7 +186,7 @@ TEST(SequenceFace, ThreadCountDoesNotChangeTheNumbers) {
 TEST(TrainingFace, ThreadCountGivesIdenticalGradientBytes) {
   for (const auto& bm : bench::bench_models()) {
     const Model model(bm.config, 13);
-    const int batch = 19, steps = 7;  // two full shards and a partial one
+    const int batch = 2 * Model::kBpttShardColumns + 3, steps = 7;  // two full shards and a partial one
     std::vector<float> x(size_t(batch) * steps * model.input_size()), dt(size_t(batch) * steps);
     std::vector<float> d_y(size_t(batch) * steps * model.output_size());
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * i);

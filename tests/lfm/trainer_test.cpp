@@ -25,7 +25,7 @@ nlohmann::json tiny_config() {
       {"optimizer", {{"kind", "adamw"}, {"lr", 0.01}, {"weight_decay", 1e-4}}},
       {"schedule", {{"kind", "cosine"}, {"t_max", 4}}},
       {"epochs", 2},
-      {"batch_size", 16},
+      {"batch_size", 24},
       {"clip_grad_norm", 1.0},
       {"seed", 7},
       {"early_stopping", {{"patience", 3}}},
