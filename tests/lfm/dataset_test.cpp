@@ -54,7 +54,8 @@ class TempDir {
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() /
-            (std::string("liquid_dataset_test_") + info->name());
+            // Suite and test: several suites have a test of the same name, and ctest runs them at once.
+            (std::string("liquid_dataset_test_") + info->test_suite_name() + "_" + info->name());
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
