@@ -52,7 +52,9 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
     loss_fn = torch.nn.CrossEntropyLoss()
     x = torch.randn(args.sequences, args.steps, args.inputs)
-    ts = torch.rand(args.sequences, args.steps) + 0.5
+    # ncps squeezes timespans[:, t], so a (B, T) tensor would broadcast against the unit axis: pass
+    # (B, T, units), as ../shared/tools/ncps_bench.py does.
+    ts = (torch.rand(args.sequences, args.steps, 1) + 0.5).expand(-1, -1, spec["units"]).contiguous()
     y = torch.randint(0, args.classes, (args.sequences, args.steps))
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()
