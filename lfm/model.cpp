@@ -30,6 +30,11 @@ int cell_output_size(const ModelConfig& c) {
 
 }  // namespace
 
+int Model::output_row_in_state() const {
+  if (config_.proj_size || config_.cell == CellKind::kLtc) return -1;
+  return state_size() - output_size();
+}
+
 Model::Model(ModelConfig config, uint64_t init_seed) : config_(std::move(config)), cell_(make_cell(config_)) {
   if (config_.mixed_memory) lstm_.emplace(config_.input_size, config_.state_size());
   if (config_.proj_size) {

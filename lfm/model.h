@@ -88,6 +88,10 @@ class Model {
   int output_size() const { return config_.output_size(); }
   int64_t parameter_count() const;   // trainable scalars
   int64_t state_bytes() const;       // per stream: h (and c), float32
+  // The first row of h that the outputs are a copy of (CfC without a projection: all of h, or a
+  // wired CfC's motor layer at the end of h), or -1 when they are computed from it (projection,
+  // LTC output mapping). Lets a caller that keeps h skip keeping y as well.
+  int output_row_in_state() const;
 
   // Every parameter with its ncps state_dict name ("rnn_cell.ff1.weight", "lstm.input_map.bias",
   // "fc.weight"); the const overload is for readers (counting, saving).

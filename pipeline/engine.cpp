@@ -27,6 +27,7 @@ int Engine::add_model(std::shared_ptr<const lfm::Model> model) {
   g->state = model->state_size();
   g->out = model->output_size();
   g->mixed = model->config().mixed_memory;
+  g->output_row = model->output_row_in_state();
   g->model = std::move(model);
   groups_.push_back(std::move(g));
   return static_cast<int>(groups_.size()) - 1;
@@ -113,6 +114,9 @@ void Engine::finalize() {
     }
   }
   direct_latest_ = config_.decisions.mode == DecisionMode::kNone;
+  // Without decisions a stream's latest output is only ever read through latest_output(), which
+  // can read it from the state when it is a copy of part of it: one scattered write less a step.
+  for (auto& g : groups_) g->latest_in_state = direct_latest_ && g->output_row >= 0;
   trace_width_ = trace_layout().width;
   trace_row_.resize(trace_width_);
   if (config_.trace_ring > 0 && trace_width_ > 0) ring_ = std::make_unique<TraceRing>(config_.trace_ring, trace_width_);
@@ -190,20 +194,9 @@ void Engine::process_chunk(std::span<const encoders::FeatureFrame> frames) {
     items_.push_back({&f, f.stream, round, static_cast<float>(dt), y_total, trace_offset, reset});
     y_total += g.out;
   }
-  for (int id : touched_) streams_[id].round = 0;
-
   item_y_.resize(direct_latest_ ? 0 : y_total);
   item_trace_.resize(trace_total);
-  // Counting sort by round: order_ lists the items round by round, in arrival order within one.
-  round_count_.assign(rounds + 1, 0);
-  for (const Item& it : items_) ++round_count_[it.round + 1];
-  for (int r = 0; r < rounds; ++r) round_count_[r + 1] += round_count_[r];
-  order_.resize(items_.size());
-  {
-    std::vector<int>& next = touched_;  // reused as the fill cursors
-    next.assign(round_count_.begin(), round_count_.end() - 1);
-    for (size_t i = 0; i < items_.size(); ++i) order_[next[items_[i].round]++] = static_cast<int>(i);
-  }
+  partition(rounds);
   step_items();
   replay();
   if (!error.empty()) {
@@ -212,50 +205,67 @@ void Engine::process_chunk(std::span<const encoders::FeatureFrame> frames) {
   }
 }
 
-void Engine::step_items() {
-  const int rounds = static_cast<int>(round_count_.size()) - 1;
-  for (int r = 0; r < rounds; ++r) {
-    // One task per run of up to batch_ columns of one model. With several models a round is first
-    // ordered by model (stable, so per-stream order is untouched: a stream appears once a round).
-    const int first = round_count_[r], end = round_count_[r + 1];
-    if (groups_.size() > 1) {
-      auto group_of = [&](int i) { return streams_[items_[order_[i]].stream].group; };
-      group_count_.assign(groups_.size() + 1, 0);
-      for (int i = first; i < end; ++i) ++group_count_[group_of(i) + 1];
-      for (size_t k = 1; k < group_count_.size(); ++k) group_count_[k] += group_count_[k - 1];
-      sorted_.resize(end - first);
-      for (int i = first; i < end; ++i) sorted_[group_count_[group_of(i)]++] = order_[i];
-      std::copy(sorted_.begin(), sorted_.end(), order_.begin() + first);
-    }
-    tasks_.clear();
-    for (int i = first; i < end;) {
-      const int group = streams_[items_[order_[i]].stream].group;
-      int j = i;
-      while (j < end && j - i < batch_ && streams_[items_[order_[j]].stream].group == group) ++j;
-      tasks_.push_back({group, i, j - i});
-      i = j;
-    }
-    auto fn = [this](int thread, int task) { run_task(thread, tasks_[task]); };
-    if (pool_)
-      pool_->run(static_cast<int>(tasks_.size()), fn);
-    else
-      for (size_t t = 0; t < tasks_.size(); ++t) fn(0, static_cast<int>(t));
+void Engine::partition(int rounds) {
+  // Streams are independent, so each thread takes a share of the touched streams (whole streams,
+  // about items / threads samples each) and steps all their rounds in order without waiting for the
+  // other threads: one fork-join per chunk instead of one per round. A share is then sorted by
+  // round, and within a round by model, into runs of up to batch_ columns.
+  const int parts = pool_ && static_cast<int>(items_.size()) >= 2 * batch_ ? pool_->threads() : 1;
+  const size_t per_part = (items_.size() + parts - 1) / parts;
+  size_t assigned = 0;
+  for (int id : touched_) {
+    Stream& s = streams_[id];
+    s.part = static_cast<int>(std::min<size_t>(assigned / per_part, parts - 1));
+    assigned += s.round;
+    s.round = 0;
+  }
+  // Counting sort by (part, round, model): stable, so a stream's samples keep their order.
+  const int models = static_cast<int>(groups_.size());
+  auto key = [&](const Item& it) {
+    const Stream& s = streams_[it.stream];
+    return (s.part * rounds + it.round) * models + s.group;
+  };
+  const int keys = parts * rounds * models;
+  key_count_.assign(keys + 1, 0);
+  for (const Item& it : items_) ++key_count_[key(it) + 1];
+  for (int k = 0; k < keys; ++k) key_count_[k + 1] += key_count_[k];
+  order_.resize(items_.size());
+  cursor_.assign(key_count_.begin(), key_count_.end() - 1);
+  for (size_t i = 0; i < items_.size(); ++i) order_[cursor_[key(items_[i])]++] = static_cast<int>(i);
+  // Runs: each key's items cut into pieces of at most batch_; part_runs_[p] indexes runs_.
+  runs_.clear();
+  part_runs_.assign(parts + 1, 0);
+  for (int k = 0; k < keys; ++k) {
+    for (int i = key_count_[k]; i < key_count_[k + 1]; i += batch_)
+      runs_.push_back({k % models, i, std::min(batch_, key_count_[k + 1] - i)});
+    if ((k + 1) % (rounds * models) == 0) part_runs_[(k + 1) / (rounds * models)] = static_cast<int>(runs_.size());
   }
 }
 
-void Engine::run_task(int thread, const Task& task) {
-  Group& g = *groups_[task.group];
+void Engine::step_items() {
+  const int parts = static_cast<int>(part_runs_.size()) - 1;
+  auto fn = [this](int thread, int part) {
+    for (int r = part_runs_[part]; r < part_runs_[part + 1]; ++r) run_steps(thread, runs_[r]);
+  };
+  if (parts > 1)
+    pool_->run(parts, fn);
+  else
+    fn(0, 0);
+}
+
+void Engine::run_steps(int thread, const Run& run) {
+  Group& g = *groups_[run.group];
   Group::Scratch& sc = g.scratch[thread];
-  const int b = task.count;
+  const int b = run.count;
   // The columns of a round belong to streams scattered over the state matrix (and their frames'
   // values over the heap): prefetching a few columns ahead hides most of those cache misses.
   constexpr int kAhead = 16;
   auto prefetch = [&](int j) {
-    const Item& it = items_[order_[task.first + j]];
+    const Item& it = items_[order_[run.first + j]];
     const float* h = g.h.col(streams_[it.stream].column).data();
     for (int k = 0; k < g.state; k += 16) __builtin_prefetch(h + k);
     __builtin_prefetch(it.frame->values.data());
-    if (direct_latest_) {
+    if (direct_latest_ && !g.latest_in_state) {
       const float* y = latest_.data() + streams_[it.stream].output_offset;
       for (int k = 0; k < g.out; k += 16) __builtin_prefetch(y + k, 1);
     }
@@ -263,7 +273,7 @@ void Engine::run_task(int thread, const Task& task) {
   for (int j = 0; j < std::min(kAhead, b); ++j) prefetch(j);
   for (int j = 0; j < b; ++j) {
     if (j + kAhead < b) prefetch(j + kAhead);
-    const Item& it = items_[order_[task.first + j]];
+    const Item& it = items_[order_[run.first + j]];
     const int col = streams_[it.stream].column;
     sc.x.col(j) = Eigen::Map<const Eigen::VectorXf>(it.frame->values.data(), g.in);
     if (it.reset) {
@@ -283,14 +293,16 @@ void Engine::run_task(int thread, const Task& task) {
                           sc.ts.segment(off, size), sc.y.middleCols(off, size), sc.ws[k]);
   }
   for (int j = 0; j < b; ++j) {
-    const Item& it = items_[order_[task.first + j]];
+    const Item& it = items_[order_[run.first + j]];
     const int col = streams_[it.stream].column;
     g.h.col(col) = sc.h.col(j);
     if (g.mixed) g.c.col(col) = sc.c.col(j);
     // Without decisions nothing needs each sample's output later: it goes straight to latest_
     // (rounds run in order, so a stream's last sample writes last).
-    float* y = direct_latest_ ? latest_.data() + streams_[it.stream].output_offset : item_y_.data() + it.y_offset;
-    Eigen::Map<Eigen::VectorXf>(y, g.out) = sc.y.col(j);
+    if (!g.latest_in_state) {
+      float* y = direct_latest_ ? latest_.data() + streams_[it.stream].output_offset : item_y_.data() + it.y_offset;
+      Eigen::Map<Eigen::VectorXf>(y, g.out) = sc.y.col(j);
+    }
     if (it.trace_offset >= 0) Eigen::Map<Eigen::VectorXf>(item_trace_.data() + it.trace_offset, g.state) = sc.h.col(j);
   }
 }
@@ -337,7 +349,9 @@ Eigen::VectorXf Engine::state(int id) const {
 
 std::span<const float> Engine::latest_output(int id) const {
   const Stream& s = streams_.at(id);
-  return {latest_.data() + s.output_offset, static_cast<size_t>(groups_[s.group]->out)};
+  const Group& g = *groups_[s.group];
+  if (g.latest_in_state) return {g.h.col(s.column).data() + g.output_row, static_cast<size_t>(g.out)};
+  return {latest_.data() + s.output_offset, static_cast<size_t>(g.out)};
 }
 
 size_t Engine::bytes_per_stream() const {

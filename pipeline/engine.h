@@ -16,8 +16,10 @@
 // Batching. process() takes many frames at once (the runner hands it whatever the queues hold).
 // Frames are applied in order per stream, but the cells of different streams step together: the
 // k-th pending sample of every stream forms round k, and each round's columns are gathered from the
-// column-major state matrix into step_batch calls of up to max_batch columns, split across
-// step_threads threads. Every column gets the same numbers as Model::step one sample at a time.
+// column-major state matrix into step_batch calls of up to max_batch columns. With step_threads > 1
+// the touched streams are shared out whole among the threads (about the same number of samples
+// each), and each thread runs all rounds of its streams without waiting for the others. Every column
+// gets the same numbers as Model::step one sample at a time.
 //
 // Fusion and decisions. After the cells, the frames are replayed in arrival order: each updates its
 // stream's latest output, the trace, and the decision logic, so decisions are exactly what
@@ -173,7 +175,8 @@ class Engine {
     int group = 0, column = 0;  // column in the group's state matrices
     int output_offset = 0;      // in latest_ (= the fusion input)
     int output_size = 0;        // the model's
-    int round = 0;              // scratch while batching
+    int round = 0;              // scratch while batching: samples of this stream so far
+    int part = 0;               // scratch while batching: the thread share that steps it
     bool has_time = false;
     double last_time = 0.0;   // the stream's clock: time of its last accepted sample
     double fused_time = 0.0;  // time of the sample in latest_ (lags last_time only inside process())
@@ -186,14 +189,15 @@ class Engine {
     int y_offset, trace_offset;  // into item_y_, item_trace_ (-1: not traced)
     bool reset;                  // start from the zero state (StreamConfig::reset_after)
   };
-  struct Task {
-    int group, first, count;  // order_[first, first + count)
+  struct Run {
+    int group, first, count;  // order_[first, first + count): one step_batch of one model
   };
 
   void finalize();
   void process_chunk(std::span<const encoders::FeatureFrame> frames);
+  void partition(int rounds);
   void step_items();
-  void run_task(int thread, const Task& task);
+  void run_steps(int thread, const Run& run);
   void replay();
   void decide(double time, bool on_change);
   void check_rate(double time);
@@ -224,8 +228,9 @@ class Engine {
 
   // Per-call scratch, kept to avoid allocation.
   std::vector<Item> items_;
-  std::vector<int> order_, round_count_, touched_, group_count_, sorted_;
-  std::vector<Task> tasks_;
+  std::vector<int> order_, touched_, key_count_, cursor_;
+  std::vector<Run> runs_;
+  std::vector<int> part_runs_;  // runs_[part_runs_[p], part_runs_[p + 1]) belong to share p
   std::vector<float> item_y_, item_trace_, trace_row_;
 };
 

@@ -16,6 +16,8 @@ struct Engine::Group {
   std::shared_ptr<const lfm::Model> model;
   int in = 0, state = 0, out = 0;
   bool mixed = false;
+  int output_row = -1;            // Model::output_row_in_state()
+  bool latest_in_state = false;   // no decisions and output_row >= 0: latest_ is not written
   int streams = 0;
   Eigen::MatrixXf h, c;
   struct Scratch {

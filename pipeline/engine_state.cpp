@@ -1,5 +1,6 @@
 // The engine's state copied out and back (engine.h: "State that survives"); checkpoint.cpp puts
 // it in a file. Kept apart from the hot path in engine.cpp; these are members of Engine.
+#include <algorithm>
 #include <string>
 
 #include "pipeline/engine.h"
@@ -30,6 +31,10 @@ EngineState Engine::save_state() const {
     st.dropped_late.push_back(s.stats.dropped_late);
   }
   st.latest = latest_;
+  for (int id = 0; id < stream_count(); ++id) {  // those kept in the state (latest_output())
+    const auto y = latest_output(id);
+    std::copy(y.begin(), y.end(), st.latest.begin() + streams_[id].output_offset);
+  }
   st.total_samples = samples_;
   st.rate_started = rate_started_;
   st.has_decision = has_decision_;

@@ -2,6 +2,7 @@
 // and 10,000 streams batched == one by one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -336,9 +337,52 @@ TEST(ManyStreams, TenThousandStreamsBatchedEqualOneByOne) {
     batched.process(std::span(frames).subspan(pos, std::min<size_t>(7000, frames.size() - pos)));
   for (const auto& f : frames) single.process(f);
   int differing = 0;
-  for (int s = 0; s < kStreams; ++s) differing += batched.state(s) != single.state(s);
+  for (int s = 0; s < kStreams; ++s)
+    differing += batched.state(s) != single.state(s) ||
+                 !std::ranges::equal(batched.latest_output(s), single.latest_output(s));
   EXPECT_EQ(differing, 0);
   EXPECT_EQ(batched.samples(), uint64_t(kFrames));
+}
+
+// Streams of three models whose outputs are all of h (dense CfC), the end of h (wired CfC's motor
+// layer) or a projection of it, shared out between two threads: every latest output, every state
+// and the saved state equal those of one-by-one processing (to a few ulp: products of one column
+// and of 2^k columns round differently at these small sizes).
+TEST(Engine, ThreadSharesOfSeveralModelsMatchOneByOne) {
+  const std::vector<std::shared_ptr<const Model>> models = {
+      cfc(4, 6, 1),
+      model_from({{"model", "CfC"}, {"input_size", 4}, {"wiring", {{"class", "AutoNCP"}, {"units", 10}, {"output_dim", 3}}}}, 2),
+      model_from({{"model", "CfC"}, {"input_size", 4}, {"units", 5}, {"proj_size", 2}, {"backbone_layers", 0}}, 3)};
+  constexpr int kStreams = 300, kFrames = 5000;
+  std::mt19937_64 rng(9);
+  std::vector<FeatureFrame> frames;
+  std::vector<double> t(kStreams, 0.0);
+  for (int k = 0; k < kFrames; ++k) {
+    const int s = static_cast<int>(rng() % kStreams);
+    t[s] += 0.001 + 0.01 * (rng() % 100);
+    frames.push_back(frame(s, t[s], 4, 0.01f * k));
+  }
+  Engine shared({.max_batch = 16, .step_threads = 2}), single({.max_batch = 1});
+  for (Engine* e : {&shared, &single}) {
+    for (const auto& m : models) e->add_model(m);
+    for (int s = 0; s < kStreams; ++s) e->add_stream({.name = name_of(s), .model = s % 3});
+  }
+  shared.process(frames);
+  for (const auto& f : frames) single.process(f);
+  auto near = [](std::span<const float> a, std::span<const float> b) {
+    if (a.size() != b.size()) return false;
+    for (size_t k = 0; k < a.size(); ++k)
+      if (std::abs(a[k] - b[k]) > 1e-5f) return false;
+    return true;
+  };
+  for (int s = 0; s < kStreams; ++s) {
+    const Eigen::VectorXf a = shared.state(s), b = single.state(s);
+    EXPECT_TRUE(near({a.data(), size_t(a.size())}, {b.data(), size_t(b.size())})) << "stream " << s;
+    EXPECT_TRUE(near(shared.latest_output(s), single.latest_output(s))) << "stream " << s;
+  }
+  const Eigen::VectorXf wired = shared.state(1);
+  EXPECT_TRUE(std::ranges::equal(shared.latest_output(1), std::span<const float>(wired.data() + 7, 3)));
+  EXPECT_TRUE(near(shared.save_state().latest, single.save_state().latest));
 }
 
 }  // namespace
