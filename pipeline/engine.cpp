@@ -142,6 +142,7 @@ void Engine::process(std::span<const encoders::FeatureFrame> frames) {
 
 void Engine::process_chunk(std::span<const encoders::FeatureFrame> frames) {
   items_.clear();
+  item_x_.clear();
   touched_.clear();
   std::string error;
   bool late = false;
@@ -191,7 +192,11 @@ void Engine::process_chunk(std::span<const encoders::FeatureFrame> frames) {
       trace_offset = trace_total;
       trace_total += g.state;
     }
-    items_.push_back({&f, f.stream, round, static_cast<float>(dt), y_total, trace_offset, reset});
+    // The item carries what the cell step reads (the column, a copy of the values), so the
+    // threads' gathers touch neither the Stream records nor the frames.
+    items_.push_back({&f, f.stream, s.column, round, 0, static_cast<float>(dt), static_cast<int>(item_x_.size()), y_total,
+                      trace_offset, reset});
+    item_x_.insert(item_x_.end(), f.values.begin(), f.values.end());
     y_total += g.out;
   }
   item_y_.resize(direct_latest_ ? 0 : y_total);
@@ -221,17 +226,17 @@ void Engine::partition(int rounds) {
   }
   // Counting sort by (part, round, model): stable, so a stream's samples keep their order.
   const int models = static_cast<int>(groups_.size());
-  auto key = [&](const Item& it) {
-    const Stream& s = streams_[it.stream];
-    return (s.part * rounds + it.round) * models + s.group;
-  };
   const int keys = parts * rounds * models;
   key_count_.assign(keys + 1, 0);
-  for (const Item& it : items_) ++key_count_[key(it) + 1];
+  for (Item& it : items_) {
+    const Stream& s = streams_[it.stream];
+    it.key = (s.part * rounds + it.round) * models + s.group;
+    ++key_count_[it.key + 1];
+  }
   for (int k = 0; k < keys; ++k) key_count_[k + 1] += key_count_[k];
   order_.resize(items_.size());
   cursor_.assign(key_count_.begin(), key_count_.end() - 1);
-  for (size_t i = 0; i < items_.size(); ++i) order_[cursor_[key(items_[i])]++] = static_cast<int>(i);
+  for (size_t i = 0; i < items_.size(); ++i) order_[cursor_[items_[i].key]++] = static_cast<int>(i);
   // Runs: each key's items cut into pieces of at most batch_; part_runs_[p] indexes runs_.
   runs_.clear();
   part_runs_.assign(parts + 1, 0);
@@ -262,9 +267,9 @@ void Engine::run_steps(int thread, const Run& run) {
   constexpr int kAhead = 16;
   auto prefetch = [&](int j) {
     const Item& it = items_[order_[run.first + j]];
-    const float* h = g.h.col(streams_[it.stream].column).data();
+    const float* h = g.h.col(it.column).data();
     for (int k = 0; k < g.state; k += 16) __builtin_prefetch(h + k);
-    __builtin_prefetch(it.frame->values.data());
+    __builtin_prefetch(item_x_.data() + it.x_offset);
     if (direct_latest_ && !g.latest_in_state) {
       const float* y = latest_.data() + streams_[it.stream].output_offset;
       for (int k = 0; k < g.out; k += 16) __builtin_prefetch(y + k, 1);
@@ -274,8 +279,8 @@ void Engine::run_steps(int thread, const Run& run) {
   for (int j = 0; j < b; ++j) {
     if (j + kAhead < b) prefetch(j + kAhead);
     const Item& it = items_[order_[run.first + j]];
-    const int col = streams_[it.stream].column;
-    sc.x.col(j) = Eigen::Map<const Eigen::VectorXf>(it.frame->values.data(), g.in);
+    const int col = it.column;
+    sc.x.col(j) = Eigen::Map<const Eigen::VectorXf>(item_x_.data() + it.x_offset, g.in);
     if (it.reset) {
       sc.h.col(j).setZero();
       if (g.mixed) sc.c.col(j).setZero();
@@ -294,7 +299,7 @@ void Engine::run_steps(int thread, const Run& run) {
   }
   for (int j = 0; j < b; ++j) {
     const Item& it = items_[order_[run.first + j]];
-    const int col = streams_[it.stream].column;
+    const int col = it.column;
     g.h.col(col) = sc.h.col(j);
     if (g.mixed) g.c.col(col) = sc.c.col(j);
     // Without decisions nothing needs each sample's output later: it goes straight to latest_

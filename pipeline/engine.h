@@ -184,9 +184,10 @@ class Engine {
   };
   struct Item {
     const encoders::FeatureFrame* frame;
-    int stream, round;
+    int stream, column, round;
+    int key;  // (thread share, round, model): the order the cells step in
     float dt;
-    int y_offset, trace_offset;  // into item_y_, item_trace_ (-1: not traced)
+    int x_offset, y_offset, trace_offset;  // into item_x_, item_y_, item_trace_ (-1: not traced)
     bool reset;                  // start from the zero state (StreamConfig::reset_after)
   };
   struct Run {
@@ -231,7 +232,7 @@ class Engine {
   std::vector<int> order_, touched_, key_count_, cursor_;
   std::vector<Run> runs_;
   std::vector<int> part_runs_;  // runs_[part_runs_[p], part_runs_[p + 1]) belong to share p
-  std::vector<float> item_y_, item_trace_, trace_row_;
+  std::vector<float> item_x_, item_y_, item_trace_, trace_row_;
 };
 
 }  // namespace liquid::pipeline
