@@ -2,8 +2,11 @@
 #include "pipeline/fusion.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
+
+#include "lfm/safetensors.h"
 
 namespace liquid::pipeline {
 
@@ -49,6 +52,52 @@ void LinearHead::evaluate(double /*time*/, std::span<const float> input, std::sp
     y.array() = (y.array() - y.maxCoeff()).exp();
     y /= y.sum();
   }
+}
+
+HeadFile read_head_file(const std::filesystem::path& path, int inputs) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw std::runtime_error("fusion head file '" + path.string() + "' does not exist");
+  const auto file = lfm::SafetensorsFile::read_file(path);
+  const std::string name = path.string();
+  if (!file.contains("weight") || file.tensor("weight").shape.size() != 2)
+    throw std::runtime_error(name + ": no 2-D tensor \"weight\" [outputs, inputs]");
+  const int rows = static_cast<int>(file.tensor("weight").shape[0]);
+  const int cols = static_cast<int>(file.tensor("weight").shape[1]);
+  if (cols != inputs)
+    throw std::runtime_error(name + ": the head takes " + std::to_string(cols) + " inputs, but the streams' models give " +
+                             std::to_string(inputs) + " outputs together");
+  HeadFile head;
+  const std::vector<float> w = file.get("weight", {rows, cols}).to_float();
+  head.weight = Eigen::Map<const Eigen::Matrix<float, -1, -1, Eigen::RowMajor>>(w.data(), rows, cols);
+  const std::vector<float> b = file.get("bias", {rows}).to_float();
+  head.bias = Eigen::Map<const Eigen::VectorXf>(b.data(), rows);
+  const auto& meta = file.metadata();
+  try {
+    if (auto it = meta.find("liquid.head"); it != meta.end()) {
+      const auto j = nlohmann::json::parse(it->second);
+      if (j.contains("kind")) {
+        const std::string kind = j["kind"].get<std::string>();
+        if (kind != "classes" && kind != "values")
+          throw std::runtime_error("liquid.head.kind is \"" + kind + "\", expected \"classes\" or \"values\"");
+        head.kind = kind == "classes" ? HeadKind::kClasses : HeadKind::kValues;
+      }
+      if (j.contains("names")) head.names = j["names"].get<std::vector<std::string>>();
+    }
+    if (head.names.empty())
+      if (auto it = meta.find("liquid.classes"); it != meta.end()) {
+        head.names = nlohmann::json::parse(it->second).get<std::vector<std::string>>();
+        if (!head.kind) head.kind = HeadKind::kClasses;
+      }
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(name + ": metadata: " + e.what());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(name + ": metadata: " + e.what());
+  }
+  if (!head.names.empty() && static_cast<int>(head.names.size()) != rows)
+    throw std::runtime_error(name + ": " + std::to_string(head.names.size()) + " names for a head of " +
+                             std::to_string(rows) + " outputs");
+  return head;
 }
 
 }  // namespace liquid::pipeline

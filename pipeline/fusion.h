@@ -9,7 +9,9 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -70,6 +72,20 @@ class LinearHead : public FusionModel {
   Eigen::MatrixXf weight_;
   Eigen::VectorXf bias_;
 };
+
+// A trained head as a file: safetensors with "weight" [outputs, inputs] and "bias" [outputs], and
+// optionally metadata "liquid.head" {"kind": "classes"|"values", "names": [...]} or
+// "liquid.classes" [...] (a classifier's names). `liquid stream` (fusion.path) and liquidfusion
+// (fusion-location) read it. kind and names stay empty when the file does not say.
+struct HeadFile {
+  Eigen::MatrixXf weight;
+  Eigen::VectorXf bias;
+  std::optional<HeadKind> kind;
+  std::vector<std::string> names;
+};
+// Throws std::runtime_error naming the file and what is wrong (missing, no 2-D "weight", a width
+// other than `inputs`, a bias or names that do not fit).
+HeadFile read_head_file(const std::filesystem::path& path, int inputs);
 
 // What the engine emits. The engine reuses one Decision (no allocation per decision); a callback
 // that keeps it past its return must copy it.

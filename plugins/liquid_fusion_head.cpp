@@ -1,12 +1,7 @@
 // Fusion heads for liquidfusion (see liquid_fusion_head.h).
 #include "plugins/liquid_fusion_head.h"
 
-#include <filesystem>
-#include <nlohmann/json.hpp>
-#include <optional>
 #include <stdexcept>
-
-#include "lfm/safetensors.h"
 
 using liquid::pipeline::HeadKind;
 using liquid::pipeline::LinearHead;
@@ -22,38 +17,10 @@ std::vector<std::string> default_names(Eigen::Index n) {
 }  // namespace
 
 std::unique_ptr<LinearHead> liquid_load_fusion_head(const std::string& path, int inputs) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw std::runtime_error("fusion head file '" + path + "' does not exist");
-  const auto file = liquid::lfm::SafetensorsFile::read_file(path);
-  if (!file.contains("weight") || file.tensor("weight").shape.size() != 2)
-    throw std::runtime_error(path + " has no 2-D tensor \"weight\" [names, inputs]");
-  const int rows = static_cast<int>(file.tensor("weight").shape[0]);
-  const int cols = static_cast<int>(file.tensor("weight").shape[1]);
-  if (cols != inputs)
-    throw std::runtime_error(path + ": the head takes " + std::to_string(cols) + " inputs, but the pads' models give " +
-                             std::to_string(inputs) + " outputs together");
-  const std::vector<float> wv = file.get("weight", {rows, cols}).to_float();
-  const std::vector<float> bv = file.get("bias", {rows}).to_float();
-  Eigen::MatrixXf w = Eigen::Map<const Eigen::Matrix<float, -1, -1, Eigen::RowMajor>>(wv.data(), rows, cols);
-  Eigen::VectorXf b = Eigen::Map<const Eigen::VectorXf>(bv.data(), rows);
-  std::optional<HeadKind> kind;
-  std::vector<std::string> names;
-  const auto& meta = file.metadata();
-  if (auto it = meta.find("liquid.head"); it != meta.end()) {
-    const auto j = nlohmann::json::parse(it->second);
-    if (j.contains("kind")) kind = j["kind"] == "classes" ? HeadKind::kClasses : HeadKind::kValues;
-    if (j.contains("names")) names = j["names"].get<std::vector<std::string>>();
-  }
-  if (names.empty())
-    if (auto it = meta.find("liquid.classes"); it != meta.end()) {
-      names = nlohmann::json::parse(it->second).get<std::vector<std::string>>();
-      if (!kind) kind = HeadKind::kClasses;
-    }
-  if (names.empty()) names = default_names(rows);
-  if (static_cast<int>(names.size()) != rows)
-    throw std::runtime_error(path + ": " + std::to_string(names.size()) + " names for a head of " +
-                             std::to_string(rows) + " outputs");
-  return std::make_unique<LinearHead>(kind.value_or(HeadKind::kValues), std::move(names), std::move(w), std::move(b));
+  liquid::pipeline::HeadFile head = liquid::pipeline::read_head_file(path, inputs);
+  if (head.names.empty()) head.names = default_names(head.weight.rows());
+  return std::make_unique<LinearHead>(head.kind.value_or(HeadKind::kValues), std::move(head.names), std::move(head.weight),
+                                      std::move(head.bias));
 }
 
 std::unique_ptr<LinearHead> liquid_mean_fusion_head(std::span<const LiquidModelFile* const> pads,
