@@ -1,13 +1,15 @@
 // liquidaudiofeatures (see gstliquidaudiofeatures.h).
 //
 // A plain GstElement rather than a GstBaseTransform: one input buffer gives any number of frames
-// (zero until a window is full, many for a long buffer), and each frame goes out as its own buffer.
+// (zero until a window is full, many for a long buffer), and they go out frames-per-buffer at a time
+// (one by default), across input buffers: the last few wait for the next input, EOS sends them.
 // Example:
 //   gst-launch-1.0 filesrc location=a.wav ! wavparse ! audioconvert ! liquidaudiofeatures kind=mfcc ! fakesink
 #include "plugins/gstliquidaudiofeatures.h"
 
 #include <gst/audio/audio.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -24,10 +26,10 @@ using liquid::encoders::AudioFeatureConfig;
 using liquid::encoders::AudioFeatureEncoder;
 using liquid::encoders::AudioFeatureKind;
 
-enum { PROP_0, PROP_KIND, PROP_WINDOW, PROP_HOP, PROP_BANDS, PROP_N_MFCC, PROP_DELTAS };
+enum { PROP_0, PROP_KIND, PROP_WINDOW, PROP_HOP, PROP_BANDS, PROP_N_MFCC, PROP_DELTAS, PROP_FRAMES_PER_BUFFER };
 
 constexpr double kDefaultWindow = 0.025, kDefaultHop = 0.010;
-constexpr int kDefaultBands = 40, kDefaultMfcc = 13, kDefaultDeltas = 0;
+constexpr int kDefaultBands = 40, kDefaultMfcc = 13, kDefaultDeltas = 0, kDefaultFramesPerBuffer = 1;
 
 // Everything the streaming thread touches; created with the caps, so properties apply from the next
 // caps on.
@@ -36,9 +38,10 @@ struct Stream {
   int channels = 1, rate = 0;
   bool s16 = false;
   GstClockTime hop = GST_CLOCK_TIME_NONE;
-  GstBufferPool* pool = nullptr;
+  int frames_per_buffer = 1;
+  GstBufferPool* pool = nullptr;                       // buffers of frames_per_buffer frames
   liquid::sensors::AudioBlock block;                  // reused: samples keep their capacity
-  std::vector<liquid::encoders::FeatureFrame> frames;  // reused
+  std::vector<liquid::encoders::FeatureFrame> frames;  // encoded, not yet pushed
   GstClockTime next_pts = GST_CLOCK_TIME_NONE;         // where a buffer without PTS continues
   bool discont = true;
 
@@ -60,7 +63,7 @@ struct _GstLiquidAudioFeatures {
   // Properties (GST_OBJECT_LOCK).
   AudioFeatureKind kind;
   double window, hop;
-  int bands, n_mfcc, deltas;
+  int bands, n_mfcc, deltas, frames_per_buffer;
   double latency;  // seconds, of the current stream's settings
   Stream* stream;  // streaming thread only
 };
@@ -101,6 +104,7 @@ static gboolean set_sink_caps(GstLiquidAudioFeatures* self, GstCaps* caps) {
   config.n_mels = self->bands;
   config.n_mfcc = self->n_mfcc;
   config.delta_order = self->deltas;
+  const int frames_per_buffer = self->frames_per_buffer;
   GST_OBJECT_UNLOCK(self);
   config.sample_rate = GST_AUDIO_INFO_RATE(&info);
 
@@ -120,14 +124,18 @@ static gboolean set_sink_caps(GstLiquidAudioFeatures* self, GstCaps* caps) {
   stream->hop = gst_util_uint64_scale_int(resolved.hop_samples, GST_SECOND, resolved.sample_rate);
   stream->block.sample_rate = resolved.sample_rate;
   stream->block.channels = stream->channels;
+  stream->frames_per_buffer = frames_per_buffer;
   const int width = stream->encoder->width();
   GST_OBJECT_LOCK(self);
-  self->latency = resolved.window_samples / 2.0 / resolved.sample_rate + stream->encoder->latency_seconds();
+  // A frame leaves once its window is complete, deltas hold frames back, and a buffer of K frames
+  // leaves with its last one.
+  self->latency = resolved.window_samples / 2.0 / resolved.sample_rate + stream->encoder->latency_seconds() +
+                  (frames_per_buffer - 1) * liquid_time_to_seconds(stream->hop);
   GST_OBJECT_UNLOCK(self);
 
   GstCaps* out = gst_caps_new_simple(LIQUID_FEATURES_MEDIA_TYPE, "width", G_TYPE_INT, width, "rate",
                                      GST_TYPE_FRACTION, resolved.sample_rate, resolved.hop_samples, nullptr);
-  stream->pool = liquid_float_pool_new(out, width);
+  stream->pool = liquid_float_pool_new(out, width * frames_per_buffer);
   const gboolean ok = stream->pool != nullptr && gst_pad_set_caps(self->srcpad, out);
   GST_DEBUG_OBJECT(self, "%d Hz, %d channels -> %" GST_PTR_FORMAT, stream->rate, stream->channels, out);
   gst_caps_unref(out);
@@ -137,25 +145,39 @@ static gboolean set_sink_caps(GstLiquidAudioFeatures* self, GstCaps* caps) {
   return TRUE;
 }
 
-// Pushes the frames the encoder produced, one buffer each.
-static GstFlowReturn push_frames(GstLiquidAudioFeatures* self) {
+// Pushes the encoded frames, frames_per_buffer to a buffer; with `all`, the rest too (EOS).
+static GstFlowReturn push_frames(GstLiquidAudioFeatures* self, bool all) {
   Stream& s = *self->stream;
   GstFlowReturn ret = GST_FLOW_OK;
-  for (const auto& frame : s.frames) {
+  const size_t per_buffer = size_t(s.frames_per_buffer);
+  size_t first = 0;
+  while (ret == GST_FLOW_OK && s.frames.size() - first >= (all ? 1 : per_buffer)) {
+    const size_t n = std::min(per_buffer, s.frames.size() - first);
+    const size_t frame_bytes = s.frames[first].values.size() * sizeof(float);
     GstBuffer* buf = nullptr;
     ret = gst_buffer_pool_acquire_buffer(s.pool, &buf, nullptr);
     if (ret != GST_FLOW_OK) break;
-    gst_buffer_fill(buf, 0, frame.values.data(), frame.values.size() * sizeof(float));
-    GST_BUFFER_PTS(buf) = liquid_seconds_to_time(frame.time);
-    GST_BUFFER_DURATION(buf) = s.hop;
+    gst_buffer_set_size(buf, gssize(n * frame_bytes));  // a short last buffer at EOS
+    GstMapInfo map;
+    if (!gst_buffer_map(buf, &map, GST_MAP_WRITE)) {
+      gst_buffer_unref(buf);
+      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("liquidaudiofeatures: cannot map an output buffer"), (nullptr));
+      ret = GST_FLOW_ERROR;
+      break;
+    }
+    for (size_t k = 0; k < n; ++k) std::memcpy(map.data + k * frame_bytes, s.frames[first + k].values.data(), frame_bytes);
+    gst_buffer_unmap(buf, &map);
+    GST_BUFFER_PTS(buf) = liquid_seconds_to_time(s.frames[first].time);
+    GST_BUFFER_DURATION(buf) = s.hop * n;
     if (s.discont) {
       GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
       s.discont = false;
     }
+    first += n;
     ret = gst_pad_push(self->srcpad, buf);
-    if (ret != GST_FLOW_OK) break;
   }
-  s.frames.clear();
+  s.frames.erase(s.frames.begin(), s.frames.begin() + long(first));
+  if (ret != GST_FLOW_OK) s.frames.clear();  // flushing or an error: what waits is not wanted
   return ret;
 }
 
@@ -202,7 +224,7 @@ static GstFlowReturn gst_liquid_audio_features_chain(GstPad*, GstObject* parent,
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  return push_frames(self);
+  return push_frames(self, false);
 }
 
 static gboolean gst_liquid_audio_features_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
@@ -216,8 +238,9 @@ static gboolean gst_liquid_audio_features_sink_event(GstPad* pad, GstObject* par
       return ok;
     }
     case GST_EVENT_FLUSH_STOP:
-      if (self->stream) {  // a seek: the windows in progress belong to the old position
+      if (self->stream) {  // a seek: the windows and frames in progress belong to the old position
         self->stream->encoder->reset();
+        self->stream->frames.clear();
         self->stream->next_pts = GST_CLOCK_TIME_NONE;
         self->stream->discont = true;
       }
@@ -225,7 +248,7 @@ static gboolean gst_liquid_audio_features_sink_event(GstPad* pad, GstObject* par
     case GST_EVENT_EOS:
       if (self->stream) {  // the frames held back for deltas
         self->stream->encoder->flush(self->stream->frames);
-        push_frames(self);
+        push_frames(self, true);
       }
       break;
     default:
@@ -270,6 +293,7 @@ static void gst_liquid_audio_features_set_property(GObject* object, guint id, co
     case PROP_BANDS: self->bands = g_value_get_int(value); break;
     case PROP_N_MFCC: self->n_mfcc = g_value_get_int(value); break;
     case PROP_DELTAS: self->deltas = g_value_get_int(value); break;
+    case PROP_FRAMES_PER_BUFFER: self->frames_per_buffer = g_value_get_int(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -285,6 +309,7 @@ static void gst_liquid_audio_features_get_property(GObject* object, guint id, GV
     case PROP_BANDS: g_value_set_int(value, self->bands); break;
     case PROP_N_MFCC: g_value_set_int(value, self->n_mfcc); break;
     case PROP_DELTAS: g_value_set_int(value, self->deltas); break;
+    case PROP_FRAMES_PER_BUFFER: g_value_set_int(value, self->frames_per_buffer); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -329,14 +354,21 @@ static void gst_liquid_audio_features_class_init(GstLiquidAudioFeaturesClass* kl
                        "0: static features only; 1: append deltas; 2: append deltas and delta-deltas "
                        "(adds 4 frames of latency)",
                        0, 2, kDefaultDeltas, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_FRAMES_PER_BUFFER,
+      g_param_spec_int("frames-per-buffer", "Frames per buffer",
+                       "Frames sent together in one buffer (PTS: the first frame's time, DURATION: their hops). "
+                       "1: each frame at once, the lowest latency; more: less per-buffer cost when processing "
+                       "files as fast as possible, at frames-per-buffer - 1 hops of added latency",
+                       1, 4096, kDefaultFramesPerBuffer, flags));
   gst_type_mark_as_plugin_api(GST_TYPE_LIQUID_AUDIO_FEATURE_KIND, GstPluginAPIFlags(0));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "Liquid audio features", "Filter/Analyzer/Audio",
-      "Turns raw audio into log-mel or MFCC frames (other/liquid-features), one buffer per frame stamped with "
-      "the centre of its window",
+      "Turns raw audio into log-mel or MFCC frames (other/liquid-features), each stamped with the centre of "
+      "its window, one or frames-per-buffer frames a buffer",
       "liquid project");
   GST_DEBUG_CATEGORY_INIT(liquid_audio_features_debug, "liquidaudiofeatures", 0, "liquid audio features");
 }
@@ -356,6 +388,7 @@ static void gst_liquid_audio_features_init(GstLiquidAudioFeatures* self) {
   self->bands = kDefaultBands;
   self->n_mfcc = kDefaultMfcc;
   self->deltas = kDefaultDeltas;
+  self->frames_per_buffer = kDefaultFramesPerBuffer;
   self->latency = kDefaultWindow / 2;
   self->stream = nullptr;
 }

@@ -1,4 +1,5 @@
-// liquidcell (see gstliquidcell.h). A GstBaseTransform: exactly one decision per feature buffer.
+// liquidcell (see gstliquidcell.h). A GstBaseTransform: one decision buffer per feature buffer,
+// holding one decision per frame (liquid_features.h).
 //   gst-launch-1.0 -m ... ! liquidaudiofeatures ! liquidcell model=kws.safetensors ! fakesink
 #include "plugins/gstliquidcell.h"
 
@@ -190,11 +191,13 @@ static gboolean gst_liquid_cell_set_caps(GstBaseTransform* trans, GstCaps* incap
   return TRUE;
 }
 
-static gboolean gst_liquid_cell_transform_size(GstBaseTransform* trans, GstPadDirection, GstCaps*, gsize, GstCaps*,
-                                               gsize* othersize) {
+static gboolean gst_liquid_cell_transform_size(GstBaseTransform* trans, GstPadDirection direction, GstCaps*, gsize size,
+                                               GstCaps*, gsize* othersize) {
   auto* self = GST_LIQUID_CELL(trans);
-  if (self->cell == nullptr) return FALSE;
-  *othersize = self->cell->decision.size() * sizeof(float);
+  if (self->cell == nullptr || direction != GST_PAD_SINK) return FALSE;
+  // One decision per frame; a size that is not whole frames is refused in transform(), by name.
+  const size_t frame_bytes = size_t(self->cell->model().input_size()) * sizeof(float);
+  *othersize = std::max<size_t>(size / frame_bytes, 1) * self->cell->decision.size() * sizeof(float);
   return TRUE;
 }
 
@@ -204,6 +207,19 @@ static gboolean gst_liquid_cell_decide_allocation(GstBaseTransform* trans, GstQu
   if (gst_query_get_n_allocation_pools(query) == 0 && self->cell)
     gst_query_add_allocation_pool(query, nullptr, guint(self->cell->decision.size() * sizeof(float)), 4, 0);
   return GST_BASE_TRANSFORM_CLASS(gst_liquid_cell_parent_class)->decide_allocation(trans, query);
+}
+
+// One frame a buffer: the base class's buffer from the pool above. Several: a buffer of their size.
+static GstFlowReturn gst_liquid_cell_prepare_output_buffer(GstBaseTransform* trans, GstBuffer* input, GstBuffer** outbuf) {
+  auto* self = GST_LIQUID_CELL(trans);
+  if (self->cell == nullptr) return GST_FLOW_NOT_NEGOTIATED;
+  const size_t frame_bytes = size_t(self->cell->model().input_size()) * sizeof(float);
+  const size_t frames = gst_buffer_get_size(input) / frame_bytes;
+  if (frames <= 1) return GST_BASE_TRANSFORM_CLASS(gst_liquid_cell_parent_class)->prepare_output_buffer(trans, input, outbuf);
+  *outbuf = gst_buffer_new_allocate(nullptr, frames * self->cell->decision.size() * sizeof(float), nullptr);
+  if (*outbuf == nullptr) return GST_FLOW_ERROR;
+  GST_BASE_TRANSFORM_GET_CLASS(trans)->copy_metadata(trans, input, *outbuf);  // timestamps, flags, metas
+  return GST_FLOW_OK;
 }
 
 static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffer* inbuf, GstBuffer* outbuf) {
@@ -220,46 +236,60 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
   const bool post = self->post_messages;
   GST_OBJECT_UNLOCK(self);
   if (reset_on_discont && GST_BUFFER_IS_DISCONT(inbuf)) cell.reset();
-  double dt = 0.0;
-  if (cell.has_last) {
-    if (pts < cell.last_pts) {
-      if (!cell.warned_late)
-        GST_ELEMENT_WARNING(self, STREAM, FAILED,
-                            ("liquidcell: timestamp went back from %" GST_TIME_FORMAT " to %" GST_TIME_FORMAT
-                             "; dropping such buffers",
-                             GST_TIME_ARGS(cell.last_pts), GST_TIME_ARGS(pts)),
-                            (nullptr));
-      cell.warned_late = true;
-      return GST_BASE_TRANSFORM_FLOW_DROPPED;
-    }
-    dt = liquid_time_to_seconds(pts - cell.last_pts);
+  if (cell.has_last && pts < cell.last_pts) {
+    if (!cell.warned_late)
+      GST_ELEMENT_WARNING(self, STREAM, FAILED,
+                          ("liquidcell: timestamp went back from %" GST_TIME_FORMAT " to %" GST_TIME_FORMAT
+                           "; dropping such buffers",
+                           GST_TIME_ARGS(cell.last_pts), GST_TIME_ARGS(pts)),
+                          (nullptr));
+    cell.warned_late = true;
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
   cell.warned_late = false;
 
-  GstMapInfo in;
+  const int width = cell.model().input_size();
+  const size_t n_out = cell.decision.size();
+  GstMapInfo in, out;
   if (!gst_buffer_map(inbuf, &in, GST_MAP_READ)) return GST_FLOW_ERROR;
-  const size_t expected = size_t(cell.model().input_size()) * sizeof(float);
-  if (in.size != expected) {
+  LiquidFrames frames;
+  if (!liquid_frames_of(inbuf, in.size, width, &frames)) {
     gst_buffer_unmap(inbuf, &in);
     GST_ELEMENT_ERROR(self, STREAM, FORMAT,
-                      ("liquidcell: a feature buffer holds %zu bytes; expected %zu (one frame of %d float32)", in.size,
-                       expected, cell.model().input_size()),
+                      ("liquidcell: a feature buffer holds %zu bytes; expected whole frames of %d float32 (%zu bytes "
+                       "each), and a DURATION when there are several",
+                       in.size, width, size_t(width) * sizeof(float)),
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  const float* features = cell.file.normalize(reinterpret_cast<const float*>(in.data), cell.x.data());
-  cell.model().step(features, dt, cell.state, cell.y.data(), cell.ws);
-  gst_buffer_unmap(inbuf, &in);
-  cell.has_last = true;
-  cell.last_pts = pts;
-
-  cell.file.to_decision(cell.y.data(), cell.decision.data());
+  if (!gst_buffer_map(outbuf, &out, GST_MAP_WRITE) || out.size < frames.count * n_out * sizeof(float)) {
+    if (out.memory) gst_buffer_unmap(outbuf, &out);
+    gst_buffer_unmap(inbuf, &in);
+    GST_ELEMENT_ERROR(self, CORE, FAILED, ("liquidcell: the output buffer is too small for %zu decisions", frames.count),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  const auto* x_all = reinterpret_cast<const float*>(in.data);
+  auto* decisions = reinterpret_cast<float*>(out.data);
   const std::span<const float> h(cell.state.h.data(), size_t(cell.state.h.size()));
-  if (!liquid_decision_fill_buffer(outbuf, cell.decision, cell.quarks, h, pts)) return GST_FLOW_ERROR;
-  if (cell.trace) cell.trace->write(liquid_time_to_seconds(pts), 0, h);
-  if (post)
-    liquid_post_decision(GST_ELEMENT(self),
-                         liquid_decision_structure(&trans->segment, pts, cell.decision, cell.quarks));
+  for (size_t k = 0; k < frames.count; ++k) {
+    const GstClockTime t = frames.time(k);
+    const double dt = cell.has_last ? liquid_time_to_seconds(t - cell.last_pts) : 0.0;
+    const float* features = cell.file.normalize(x_all + k * size_t(width), cell.x.data());
+    cell.model().step(features, dt, cell.state, cell.y.data(), cell.ws);
+    cell.has_last = true;
+    cell.last_pts = t;
+    cell.file.to_decision(cell.y.data(), cell.decision.data());
+    std::copy_n(cell.decision.data(), n_out, decisions + k * n_out);
+    if (cell.trace) cell.trace->write(liquid_time_to_seconds(t), 0, h);
+    if (post)
+      liquid_post_decision(GST_ELEMENT(self), liquid_decision_structure(&trans->segment, t, cell.decision, cell.quarks));
+  }
+  gst_buffer_unmap(outbuf, &out);
+  gst_buffer_unmap(inbuf, &in);
+  gst_buffer_set_size(outbuf, gssize(frames.count * n_out * sizeof(float)));
+  // The meta: the last frame's decision and the neurons behind it.
+  liquid_decision_add_meta(outbuf, cell.decision, cell.quarks, h, frames.time(frames.count - 1));
   return GST_FLOW_OK;
 }
 
@@ -356,6 +386,7 @@ static void gst_liquid_cell_class_init(GstLiquidCellClass* klass) {
   trans_class->transform_size = GST_DEBUG_FUNCPTR(gst_liquid_cell_transform_size);
   trans_class->decide_allocation = GST_DEBUG_FUNCPTR(gst_liquid_cell_decide_allocation);
   trans_class->transform = GST_DEBUG_FUNCPTR(gst_liquid_cell_transform);
+  trans_class->prepare_output_buffer = GST_DEBUG_FUNCPTR(gst_liquid_cell_prepare_output_buffer);
   trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_liquid_cell_sink_event);
   trans_class->passthrough_on_same_caps = FALSE;
   GST_DEBUG_CATEGORY_INIT(liquid_cell_debug, "liquidcell", 0, "liquid cell");

@@ -48,6 +48,8 @@ struct Fusion {
   // The last decision, as the engine's callback copied it.
   bool decided = false;
   std::vector<float> values, neurons;
+  std::vector<float> batch;                       // the decisions of one input buffer's frames
+  std::vector<GstStructure*> messages;            // their bus messages, posted outside `lock`
   std::vector<const char*> fresh, stale;          // into `names`
   GstBufferPool* pool = nullptr;
   int pool_width = 0;
@@ -68,6 +70,10 @@ struct _GstLiquidFusionPad {
   GstAggregatorPad parent;
   gchar* model_path;  // GST_OBJECT_LOCK of the pad
   int stream;         // engine stream id, or -1 (Fusion::lock)
+  // Where in the queued buffer the next frame is (a buffer of several frames is stepped in parts,
+  // interleaved in time with the other pads' frames). GST_OBJECT_LOCK of the pad.
+  size_t next_frame;
+  GstClockTime next_offset;  // from the buffer's PTS
 };
 
 struct _GstLiquidFusion {
@@ -297,11 +303,28 @@ static GstClockTime pad_running_time(GstAggregatorPad* pad, GstClockTime pts) {
   return rt;
 }
 
-// The pad holding the earliest queued buffer (by running time; a buffer without PTS first, so that
+// The running time of the pad's next frame: the queued buffer's PTS plus the frames done of it.
+static GstClockTime next_frame_running_time(GstAggregatorPad* pad, GstClockTime pts) {
+  GST_OBJECT_LOCK(pad);
+  const GstClockTime offset = GST_LIQUID_FUSION_PAD(pad)->next_offset;
+  GST_OBJECT_UNLOCK(pad);
+  return pad_running_time(pad, pts + offset);
+}
+
+static void set_next_frame(GstLiquidFusionPad* pad, size_t frame, GstClockTime offset) {
+  GST_OBJECT_LOCK(pad);
+  pad->next_frame = frame;
+  pad->next_offset = offset;
+  GST_OBJECT_UNLOCK(pad);
+}
+
+// The pad holding the earliest queued frame (by running time; a buffer without PTS first, so that
 // its error surfaces), with a ref, or null. `all_eos`: no pad has data or can still get some.
-static GstAggregatorPad* earliest_pad(GstLiquidFusion* self, GstClockTime* running_time, bool* all_eos) {
+// `second`: the running time of the earliest queued frame of any other pad (NONE: none queued).
+static GstAggregatorPad* earliest_pad(GstLiquidFusion* self, GstClockTime* running_time, bool* all_eos,
+                                      GstClockTime* second = nullptr) {
   GstAggregatorPad* best = nullptr;
-  GstClockTime best_rt = GST_CLOCK_TIME_NONE;
+  GstClockTime best_rt = GST_CLOCK_TIME_NONE, second_rt = GST_CLOCK_TIME_NONE;
   *all_eos = true;
   GST_OBJECT_LOCK(self);
   for (GList* l = GST_ELEMENT(self)->sinkpads; l; l = l->next) {
@@ -313,19 +336,23 @@ static GstAggregatorPad* earliest_pad(GstLiquidFusion* self, GstClockTime* runni
     }
     *all_eos = false;
     const GstClockTime pts = GST_BUFFER_PTS(buf);
-    GstClockTime rt = GST_CLOCK_TIME_IS_VALID(pts) ? pad_running_time(pad, pts) : 0;
+    GstClockTime rt = GST_CLOCK_TIME_IS_VALID(pts) ? next_frame_running_time(pad, pts) : 0;
     // A GAP (a GAP event, queued as an empty buffer) says the pad has nothing until its end: it
     // waits in the queue, keeping the others going, until the others are past that end.
     if (is_gap(buf) && GST_CLOCK_TIME_IS_VALID(rt) && GST_BUFFER_DURATION_IS_VALID(buf)) rt += GST_BUFFER_DURATION(buf);
     gst_buffer_unref(buf);
     if (best == nullptr || rt < best_rt) {
+      second_rt = best_rt;
       best = pad;
       best_rt = rt;
+    } else if (!GST_CLOCK_TIME_IS_VALID(second_rt) || rt < second_rt) {
+      second_rt = rt;
     }
   }
   if (best) gst_object_ref(best);
   GST_OBJECT_UNLOCK(self);
   *running_time = best_rt;
+  if (second) *second = second_rt;
   return best;
 }
 
@@ -340,9 +367,13 @@ static GstClockTime gst_liquid_fusion_get_next_time(GstAggregator* agg) {
   return rt;
 }
 
-// Steps the pad's cell with `buf` (running time `rt`); fills `out` when the engine decided.
+// Steps the pad's cell with the frames of `buf` (its PTS at running time `rt`) from the pad's next
+// frame on, up to the first one after `until` (running time; at least one frame, all when NONE), so
+// that the other pads' frames in between come in time order. Fills `out` with the decisions made,
+// and sets `done` when the buffer has no frames left.
 static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* pad, GstBuffer* buf, GstClockTime rt,
-                          GstBuffer** out, GstStructure** message) {
+                          GstClockTime until, GstBuffer** out, std::vector<GstStructure*>& messages, bool* done) {
+  *done = true;
   const int id = pad->stream;
   if (id < 0 || id >= f.engine->stream_count()) return GST_FLOW_OK;  // came after the engine was built
   if (is_gap(buf)) return GST_FLOW_OK;
@@ -356,7 +387,11 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
     return GST_FLOW_OK;
   }
   Engine& engine = *f.engine;
-  const double t = liquid_time_to_seconds(rt);
+  GST_OBJECT_LOCK(pad);
+  const size_t from = pad->next_frame;
+  const GstClockTime from_offset = pad->next_offset;
+  GST_OBJECT_UNLOCK(pad);
+  const double t = liquid_time_to_seconds(rt + from_offset);
   if (engine.has_reported(id) && t < engine.last_time(id)) {
     if (!f.warned_late[size_t(id)])
       GST_ELEMENT_WARNING(self, STREAM, FAILED,
@@ -371,29 +406,59 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
   f.warned_late[size_t(id)] = 0;
   const LiquidModelFile& file = *f.models[size_t(id)];
   auto& frame = f.frames[size_t(id)];
+  const int width = static_cast<int>(frame.values.size());
   GstMapInfo in;
   if (!gst_buffer_map(buf, &in, GST_MAP_READ)) return GST_FLOW_ERROR;
-  if (in.size != frame.values.size() * sizeof(float)) {
+  LiquidFrames frames;
+  if (!liquid_frames_of(buf, in.size, width, &frames)) {
     gst_buffer_unmap(buf, &in);
     GST_ELEMENT_ERROR(self, STREAM, FORMAT,
-                      ("liquidfusion: a feature buffer on %s holds %zu bytes; expected %zu (one frame of %zu float32)",
-                       GST_PAD_NAME(pad), in.size, frame.values.size() * sizeof(float), frame.values.size()),
+                      ("liquidfusion: a feature buffer on %s holds %zu bytes; expected whole frames of %d float32 "
+                       "(%zu bytes each), and a DURATION when there are several",
+                       GST_PAD_NAME(pad), in.size, width, size_t(width) * sizeof(float)),
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  const float* x = file.normalize(reinterpret_cast<const float*>(in.data), frame.values.data());
-  if (x != frame.values.data()) std::copy_n(x, frame.values.size(), frame.values.data());
-  gst_buffer_unmap(buf, &in);
-  frame.time = t;
-  f.decided = false;
-  try {
-    engine.process(frame);
-  } catch (...) {
-    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("liquidfusion: the cell of %s failed", GST_PAD_NAME(pad)),
-                      ("%s", liquid_current_exception_text().c_str()));
-    return GST_FLOW_ERROR;
+  GST_OBJECT_LOCK(self);
+  const bool post = self->post_messages;
+  GstSegment segment = GST_AGGREGATOR_PAD(GST_AGGREGATOR_SRC_PAD(self))->segment;
+  GST_OBJECT_UNLOCK(self);
+  // Every frame steps the pad's cell at its own time (running time of the buffer + k hops); each
+  // decision goes into the output buffer, the last one also into its meta.
+  f.batch.clear();
+  GstClockTime first = GST_CLOCK_TIME_NONE, last = GST_CLOCK_TIME_NONE;
+  size_t k = from;
+  for (; k < frames.count; ++k) {
+    const GstClockTime frame_rt = rt + k * frames.hop;
+    if (k > from && GST_CLOCK_TIME_IS_VALID(until) && frame_rt > until) break;  // another pad's frame first
+    const float* x = file.normalize(reinterpret_cast<const float*>(in.data) + k * size_t(width), frame.values.data());
+    if (x != frame.values.data()) std::copy_n(x, frame.values.size(), frame.values.data());
+    frame.time = liquid_time_to_seconds(frame_rt);
+    f.decided = false;
+    try {
+      engine.process(frame);
+    } catch (...) {
+      gst_buffer_unmap(buf, &in);
+      GST_ELEMENT_ERROR(self, STREAM, FAILED, ("liquidfusion: the cell of %s failed", GST_PAD_NAME(pad)),
+                        ("%s", liquid_current_exception_text().c_str()));
+      return GST_FLOW_ERROR;
+    }
+    if (!f.decided) continue;
+    f.batch.insert(f.batch.end(), f.values.begin(), f.values.end());
+    if (first == GST_CLOCK_TIME_NONE) first = frame_rt;
+    last = frame_rt;
+    if (post) {
+      GstStructure* message = liquid_decision_structure(&segment, frame_rt, f.values, f.quarks);
+      gst_structure_set(message, "pad", G_TYPE_STRING, GST_PAD_NAME(pad), nullptr);
+      liquid_structure_set_strings(message, "fresh", f.fresh);
+      liquid_structure_set_strings(message, "stale", f.stale);
+      messages.push_back(message);
+    }
   }
-  if (!f.decided) return GST_FLOW_OK;
+  gst_buffer_unmap(buf, &in);
+  *done = k >= frames.count;
+  set_next_frame(pad, *done ? 0 : k, *done ? 0 : k * frames.hop);
+  if (f.batch.empty()) return GST_FLOW_OK;
   size_t n = 0;
   for (int s = 0; s < engine.stream_count(); ++s) {
     const Eigen::VectorXf h = engine.state(s);
@@ -401,21 +466,12 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
     n += size_t(h.size());
   }
   *out = nullptr;
-  if (f.pool) gst_buffer_pool_acquire_buffer(f.pool, out, nullptr);
-  if (*out == nullptr) *out = gst_buffer_new_allocate(nullptr, f.values.size() * sizeof(float), nullptr);
-  liquid_decision_fill_buffer(*out, f.values, f.quarks, f.neurons, rt);
-  GST_BUFFER_PTS(*out) = rt;
-  GST_BUFFER_DURATION(*out) = GST_CLOCK_TIME_NONE;
-  GST_OBJECT_LOCK(self);
-  const bool post = self->post_messages;
-  GstSegment segment = GST_AGGREGATOR_PAD(GST_AGGREGATOR_SRC_PAD(self))->segment;
-  GST_OBJECT_UNLOCK(self);
-  if (post) {
-    *message = liquid_decision_structure(&segment, rt, f.values, f.quarks);
-    gst_structure_set(*message, "pad", G_TYPE_STRING, GST_PAD_NAME(pad), nullptr);
-    liquid_structure_set_strings(*message, "fresh", f.fresh);
-    liquid_structure_set_strings(*message, "stale", f.stale);
-  }
+  if (f.pool && f.batch.size() == f.values.size()) gst_buffer_pool_acquire_buffer(f.pool, out, nullptr);
+  if (*out == nullptr) *out = gst_buffer_new_allocate(nullptr, f.batch.size() * sizeof(float), nullptr);
+  gst_buffer_fill(*out, 0, f.batch.data(), f.batch.size() * sizeof(float));
+  liquid_decision_add_meta(*out, f.values, f.quarks, f.neurons, last);
+  GST_BUFFER_PTS(*out) = first;
+  GST_BUFFER_DURATION(*out) = f.batch.size() > f.values.size() ? last - first + frames.hop : GST_CLOCK_TIME_NONE;
   return GST_FLOW_OK;
 }
 
@@ -424,22 +480,33 @@ static GstFlowReturn gst_liquid_fusion_aggregate(GstAggregator* agg, gboolean /*
   Fusion& f = *self->fusion;
   if (!ensure_engine(self)) return GST_FLOW_ERROR;
   if (f.width != f.pool_width && !gst_aggregator_negotiate(agg)) return GST_FLOW_NOT_NEGOTIATED;
-  GstClockTime rt = GST_CLOCK_TIME_NONE;
+  GstClockTime rt = GST_CLOCK_TIME_NONE, until = GST_CLOCK_TIME_NONE;
   bool all_eos = false;
-  GstAggregatorPad* pad = earliest_pad(self, &rt, &all_eos);
+  GstAggregatorPad* pad = earliest_pad(self, &rt, &all_eos, &until);
   if (pad == nullptr) return all_eos ? GST_FLOW_EOS : GST_AGGREGATOR_FLOW_NEED_DATA;
-  GstBuffer* buf = gst_aggregator_pad_pop_buffer(pad);
+  GstBuffer* buf = gst_aggregator_pad_peek_buffer(pad);
   GstFlowReturn ret = GST_FLOW_OK;
   GstBuffer* out = nullptr;
-  GstStructure* message = nullptr;
+  std::vector<GstStructure*>& messages = f.messages;
+  messages.clear();
   if (buf) {
-    GST_LOG_OBJECT(pad, "buffer at running time %" GST_TIME_FORMAT, GST_TIME_ARGS(rt));
-    std::lock_guard<std::mutex> guard(f.lock);
-    ret = step(self, f, GST_LIQUID_FUSION_PAD(pad), buf, rt, &out, &message);
+    GST_LOG_OBJECT(pad, "frame at running time %" GST_TIME_FORMAT, GST_TIME_ARGS(rt));
+    // The buffer's own PTS in running time (rt is its next frame's).
+    const GstClockTime buf_rt = GST_BUFFER_PTS_IS_VALID(buf) ? pad_running_time(pad, GST_BUFFER_PTS(buf)) : rt;
+    bool done = true;
+    {
+      std::lock_guard<std::mutex> guard(f.lock);
+      ret = step(self, f, GST_LIQUID_FUSION_PAD(pad), buf, buf_rt, until, &out, messages, &done);
+    }
     gst_buffer_unref(buf);
+    if (done || ret != GST_FLOW_OK) {
+      set_next_frame(GST_LIQUID_FUSION_PAD(pad), 0, 0);
+      gst_aggregator_pad_drop_buffer(pad);
+    }
   }
   gst_object_unref(pad);
-  if (message) liquid_post_decision(GST_ELEMENT(self), message);
+  for (GstStructure* message : messages) liquid_post_decision(GST_ELEMENT(self), message);
+  messages.clear();
   if (out == nullptr) return ret;
   GST_OBJECT_LOCK(self);
   GST_AGGREGATOR_PAD(GST_AGGREGATOR_SRC_PAD(self))->segment.position = rt;
@@ -538,6 +605,7 @@ static GstFlowReturn gst_liquid_fusion_sink_event_pre_queue(GstAggregator* agg, 
 static GstFlowReturn gst_liquid_fusion_pad_flush(GstAggregatorPad* aggpad, GstAggregator* agg) {
   auto* self = GST_LIQUID_FUSION(agg);
   auto* pad = GST_LIQUID_FUSION_PAD(aggpad);
+  set_next_frame(pad, 0, 0);  // the queued buffers are gone
   if (self->fusion) {
     std::lock_guard<std::mutex> guard(self->fusion->lock);
     if (self->fusion->engine && pad->stream >= 0 && pad->stream < self->fusion->engine->stream_count()) {
@@ -645,6 +713,8 @@ static void gst_liquid_fusion_pad_class_init(GstLiquidFusionPadClass* klass) {
 static void gst_liquid_fusion_pad_init(GstLiquidFusionPad* pad) {
   pad->model_path = nullptr;
   pad->stream = -1;
+  pad->next_frame = 0;
+  pad->next_offset = 0;
 }
 
 static void gst_liquid_fusion_set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {

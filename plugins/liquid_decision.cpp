@@ -13,10 +13,15 @@ gboolean liquid_decision_fill_buffer(GstBuffer* buffer, std::span<const float> v
   const size_t n = std::min(values.size(), out.size / sizeof(float));
   std::copy_n(values.data(), n, reinterpret_cast<float*>(out.data));
   gst_buffer_unmap(buffer, &out);
+  liquid_decision_add_meta(buffer, values, quarks, neurons, pts);
+  return TRUE;
+}
+
+void liquid_decision_add_meta(GstBuffer* buffer, std::span<const float> values, std::span<const GQuark> quarks,
+                              std::span<const float> neurons, GstClockTime pts) {
   GstLiquidDecisionMeta* meta = gst_buffer_add_liquid_decision_meta(buffer, values.size(), values.data(),
                                                                     quarks.empty() ? nullptr : quarks.data(), pts);
   if (meta && !neurons.empty()) gst_liquid_decision_meta_set_neurons(meta, neurons.size(), neurons.data());
-  return TRUE;
 }
 
 GstStructure* liquid_decision_structure(const GstSegment* segment, GstClockTime pts, std::span<const float> values,

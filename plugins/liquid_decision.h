@@ -17,6 +17,10 @@
 gboolean liquid_decision_fill_buffer(GstBuffer* buffer, std::span<const float> values, std::span<const GQuark> quarks,
                                      std::span<const float> neurons, GstClockTime pts);
 
+// Attaches the meta only (the values are already in the buffer, e.g. one decision per frame).
+void liquid_decision_add_meta(GstBuffer* buffer, std::span<const float> values, std::span<const GQuark> quarks,
+                              std::span<const float> neurons, GstClockTime pts);
+
 // The message structure above (caller owns it); `segment` converts PTS to stream and running time.
 GstStructure* liquid_decision_structure(const GstSegment* segment, GstClockTime pts, std::span<const float> values,
                                         std::span<const GQuark> quarks);

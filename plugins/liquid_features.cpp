@@ -17,6 +17,19 @@ GstBufferPool* liquid_float_pool_new(GstCaps* caps, int width) {
   return pool;
 }
 
+gboolean liquid_frames_of(GstBuffer* buffer, size_t bytes, int width, LiquidFrames* frames) {
+  const size_t frame_bytes = static_cast<size_t>(width) * sizeof(float);
+  if (width <= 0 || bytes == 0 || bytes % frame_bytes != 0) return FALSE;
+  frames->count = bytes / frame_bytes;
+  frames->pts = GST_BUFFER_PTS(buffer);
+  frames->hop = 0;
+  if (frames->count > 1) {
+    if (!GST_BUFFER_DURATION_IS_VALID(buffer)) return FALSE;
+    frames->hop = GST_BUFFER_DURATION(buffer) / frames->count;
+  }
+  return TRUE;
+}
+
 GstClockTime liquid_seconds_to_time(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return 0;
   return static_cast<GstClockTime>(std::llround(seconds * GST_SECOND));

@@ -139,6 +139,49 @@ TEST_F(AudioFeaturesTest, LatencyIsHalfAWindowPlusTheDeltaWindow) {
   gst_harness_teardown(h);
 }
 
+// frames-per-buffer=8: the same frames, back to back in buffers of 8 (PTS of the first, DURATION of
+// 8 hops) across input buffers, the short rest sent at EOS; the latency grows by 7 hops.
+TEST_F(AudioFeaturesTest, FramesPerBufferBatchesTheSameFramesAcrossInputs) {
+  GstHarness* single = audio_harness("liquidaudiofeatures");
+  GstHarness* batched = audio_harness("liquidaudiofeatures frames-per-buffer=8");
+  EXPECT_EQ(gst_harness_query_latency(batched), 12500 * GST_USECOND + 70 * GST_MSECOND);
+  const auto s = sine(kRate);
+  for (GstHarness* h : {single, batched})
+    for (int part = 0; part < 4; ++part) {  // four quarter-second input buffers
+      const std::vector<float> quarter(s.begin() + part * kRate / 4, s.begin() + (part + 1) * kRate / 4);
+      ASSERT_EQ(gst_harness_push(h, float_buffer(quarter, part * GST_SECOND / 4)), GST_FLOW_OK);
+    }
+  auto frames = pull_all(single);
+  auto held = pull_all(batched);
+  ASSERT_EQ(frames.size(), 98u);
+  EXPECT_EQ(held.size(), 12u);  // 96 frames; the last 2 wait for more audio or EOS
+  ASSERT_TRUE(gst_harness_push_event(batched, gst_event_new_eos()));
+  auto rest = pull_all(batched);
+  ASSERT_EQ(rest.size(), 1u);
+  held.push_back(rest[0]);
+  std::vector<float> all;
+  for (size_t b = 0; b < held.size(); ++b) {
+    const size_t n = b < 12 ? 8 : 2;
+    EXPECT_EQ(gst_buffer_get_size(held[b]), n * 40 * sizeof(float)) << "buffer " << b;
+    EXPECT_EQ(GST_BUFFER_PTS(held[b]), GST_BUFFER_PTS(frames[b * 8])) << "buffer " << b;
+    EXPECT_EQ(GST_BUFFER_DURATION(held[b]), n * 10 * GST_MSECOND) << "buffer " << b;
+    const auto v = floats(held[b]);
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  EXPECT_TRUE(GST_BUFFER_IS_DISCONT(held[0]));
+  EXPECT_FALSE(GST_BUFFER_IS_DISCONT(held[1]));
+  std::vector<float> expected;
+  for (GstBuffer* f : frames) {
+    const auto v = floats(f);
+    expected.insert(expected.end(), v.begin(), v.end());
+  }
+  EXPECT_EQ(all, expected);
+  unref_all(frames);
+  unref_all(held);
+  gst_harness_teardown(single);
+  gst_harness_teardown(batched);
+}
+
 TEST_F(AudioFeaturesTest, UnusableSettingsAreAnElementError) {
   GstHarness* h = gst_harness_new_parse("liquidaudiofeatures kind=mfcc bands=10 n-mfcc=20");
   GstBus* bus = gst_bus_new();

@@ -85,6 +85,46 @@ TEST_F(CellTest, IntegratesAcrossPtsDifferences) {
   gst_harness_teardown(h);
 }
 
+// A buffer of several frames (PTS + k x DURATION / K each) steps them in turn and gives one decision
+// buffer holding a decision per frame, equal to the frames sent one by one; the meta is the last.
+TEST_F(CellTest, ABufferOfSeveralFramesGivesADecisionPerFrame) {
+  const std::string path = write_model("frames.safetensors", 2, {"no", "yes"});
+  GstHarness* one = cell_harness(path);
+  GstHarness* batched = cell_harness(path);
+  std::vector<float> five;
+  std::vector<float> expected;
+  for (int k = 0; k < 5; ++k) {
+    const auto x = input(k);
+    five.insert(five.end(), x.begin(), x.end());
+    ASSERT_EQ(gst_harness_push(one, float_buffer(x, GST_SECOND + k * 20 * GST_MSECOND)), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(one);
+    const auto v = floats(out);
+    expected.insert(expected.end(), v.begin(), v.end());
+    gst_buffer_unref(out);
+  }
+  ASSERT_EQ(gst_harness_push(batched, float_buffer(five, GST_SECOND, 100 * GST_MSECOND)), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(batched);
+  EXPECT_EQ(GST_BUFFER_PTS(out), GST_SECOND);
+  EXPECT_EQ(GST_BUFFER_DURATION(out), 100 * GST_MSECOND);
+  const auto got = floats(out);
+  ASSERT_EQ(got.size(), expected.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], expected[i]) << "value " << i;
+  auto* meta = gst_buffer_get_liquid_decision_meta(out);
+  ASSERT_NE(meta, nullptr);
+  EXPECT_EQ(meta->time, GST_SECOND + 80 * GST_MSECOND);
+  EXPECT_FLOAT_EQ(meta->confidence_levels[1], expected[9]);
+  gst_buffer_unref(out);
+  // Not whole frames, or several frames without a DURATION: an element error, no crash.
+  GstBus* bus = nullptr;
+  GstHarness* bad = cell_harness(path, kInputs, &bus);
+  EXPECT_EQ(gst_harness_push(bad, float_buffer({1, 2, 3, 4, 5, 6, 7, 8}, 0)), GST_FLOW_ERROR);
+  EXPECT_NE(bus_error(bus).find("whole frames of 4 float32"), std::string::npos);
+  gst_object_unref(bus);
+  gst_harness_teardown(bad);
+  gst_harness_teardown(one);
+  gst_harness_teardown(batched);
+}
+
 TEST_F(CellTest, FlushResetsTheState) {
   const std::string path = write_model("flush.safetensors", 3);
   GstHarness* h = cell_harness(path);

@@ -169,6 +169,55 @@ TEST_F(FusionTest, EachPadStepsAcrossItsOwnGapsAndTheHeadFusesTheLatestOutputs) 
   for (auto* m : messages) gst_message_unref(m);
 }
 
+// Pad A sends three frames in one buffer (0.5, 0.6, 0.7 s: PTS + k x DURATION / 3), pad B one frame
+// at 0.65 s. The frames are stepped in time order across the pads: A's first two (one output buffer
+// of two decisions), B's, then A's last, which already fuses B's output; each decision equals the
+// reference stepped frame by frame, and each has its message.
+TEST_F(FusionTest, ABufferOfSeveralFramesIsSteppedInTimeOrderWithTheOtherPads) {
+  Fusion f("timeout=100000000000");
+  Reference ref(f);
+  std::vector<float> three;
+  for (int k = 0; k < 3; ++k) {
+    const auto x = input(4, k);
+    three.insert(three.end(), x.begin(), x.end());
+  }
+  ASSERT_EQ(gst_harness_push(f.h0, float_buffer(three, 500 * GST_MSECOND, 300 * GST_MSECOND)), GST_FLOW_OK);
+  ASSERT_EQ(f.push(1, 7, 650 * GST_MSECOND), GST_FLOW_OK);
+  f.eos(0);
+  f.eos(1);
+  auto check = [&](GstBuffer* out, std::vector<std::vector<float>> want, GstClockTime pts) {
+    ASSERT_NE(out, nullptr);
+    EXPECT_EQ(GST_BUFFER_PTS(out), pts);
+    const auto got = floats(out);
+    ASSERT_EQ(got.size(), 3 * want.size());
+    for (size_t d = 0; d < want.size(); ++d)
+      for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(got[3 * d + i], want[d][i], 1e-5) << "decision " << d << " value " << i;
+    gst_buffer_unref(out);
+  };
+  ref.step(0, 0, 0.5);
+  const auto d0 = ref.decision(true, false);
+  ref.step(0, 1, 0.6);
+  const auto d1 = ref.decision(true, false);
+  check(gst_harness_pull(f.h0), {d0, d1}, 500 * GST_MSECOND);
+  ref.step(1, 7, 0.65);
+  check(gst_harness_pull(f.h0), {ref.decision()}, 650 * GST_MSECOND);
+  ref.step(0, 2, 0.7);
+  GstBuffer* last = gst_harness_pull(f.h0);
+  const GstLiquidDecisionMeta* meta = last ? gst_buffer_get_liquid_decision_meta(last) : nullptr;
+  ASSERT_NE(meta, nullptr);
+  EXPECT_EQ(meta->time, 700 * GST_MSECOND);
+  check(last, {ref.decision()}, 700 * GST_MSECOND);
+  auto messages = f.decisions();
+  ASSERT_EQ(messages.size(), 4u);
+  const GstClockTime times[] = {500 * GST_MSECOND, 600 * GST_MSECOND, 650 * GST_MSECOND, 700 * GST_MSECOND};
+  for (size_t m = 0; m < 4; ++m) {
+    guint64 t = 0;
+    gst_structure_get_uint64(gst_message_get_structure(messages[m]), "timestamp", &t);
+    EXPECT_EQ(t, times[m]) << "message " << m;
+  }
+  for (auto* m : messages) gst_message_unref(m);
+}
+
 TEST_F(FusionTest, ASilentPadGoesStaleAndEosWaitsForEveryPad) {
   Fusion f("timeout=1000000000");  // 1 s
   ASSERT_EQ(f.push(0, 0, 0), GST_FLOW_OK);
