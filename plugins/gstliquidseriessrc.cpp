@@ -33,6 +33,7 @@ struct Series {
   std::unique_ptr<liquid::encoders::SeriesFeatures> encoder;
   GstBufferPool* pool = nullptr;
   size_t next_row = 0;
+  bool discont = true;  // the next buffer starts a new run (the first, or after a seek)
   bool live = false;
   double speed = 1.0;
   GstClockTime first_running = GST_CLOCK_TIME_NONE;  // live: running time of the first row
@@ -209,10 +210,54 @@ static GstFlowReturn gst_liquid_series_src_create(GstPushSrc* push, GstBuffer** 
   GST_BUFFER_DURATION(buf) = GST_CLOCK_TIME_NONE;  // irregular: the next row's time is not known yet
   GST_BUFFER_OFFSET(buf) = row;
   GST_BUFFER_OFFSET_END(buf) = row + 1;
-  if (row == 0) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+  if (s.discont) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+  s.discont = false;
   s.next_row++;
   *out = buf;
   return GST_FLOW_OK;
+}
+
+// Files (not live) seek in time: the next row is the first at or after the segment's start (times
+// relative to the first row), the encoder starts afresh (its time-since channels), and that row's
+// buffer is DISCONT. A rate other than 1 or a stop are GstBaseSrc's; the rows keep their own times.
+static gboolean gst_liquid_series_src_is_seekable(GstBaseSrc* base) {
+  auto* self = GST_LIQUID_SERIES_SRC(base);
+  GST_OBJECT_LOCK(self);
+  const gboolean live = self->is_live;
+  GST_OBJECT_UNLOCK(self);
+  return !live;
+}
+
+static gboolean gst_liquid_series_src_do_seek(GstBaseSrc* base, GstSegment* segment) {
+  auto* self = GST_LIQUID_SERIES_SRC(base);
+  Series* s = self->series;
+  if (s == nullptr || segment->format != GST_FORMAT_TIME) return FALSE;
+  const double start = liquid_time_to_seconds(segment->start);
+  size_t row = 0;
+  while (row < s->csv.rows() && s->csv.times[row] - s->csv.times[0] < start - 1e-9) ++row;
+  s->next_row = row;
+  s->discont = true;
+  s->encoder->reset();
+  segment->time = segment->start;
+  segment->position = segment->start;
+  GST_DEBUG_OBJECT(self, "seek to %" GST_TIME_FORMAT ": row %zu of %zu", GST_TIME_ARGS(segment->start), row,
+                   s->csv.rows());
+  return TRUE;
+}
+
+// Duration: the last row's time after the first's.
+static gboolean gst_liquid_series_src_query(GstBaseSrc* base, GstQuery* query) {
+  auto* self = GST_LIQUID_SERIES_SRC(base);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && self->series && self->series->csv.rows() > 0) {
+    GstFormat format;
+    gst_query_parse_duration(query, &format, nullptr);
+    if (format == GST_FORMAT_TIME) {
+      const auto& times = self->series->csv.times;
+      gst_query_set_duration(query, GST_FORMAT_TIME, liquid_seconds_to_time(times.back() - times.front()));
+      return TRUE;
+    }
+  }
+  return GST_BASE_SRC_CLASS(gst_liquid_series_src_parent_class)->query(base, query);
 }
 
 static gboolean gst_liquid_series_src_unlock(GstBaseSrc* base) {
@@ -330,6 +375,9 @@ static void gst_liquid_series_src_class_init(GstLiquidSeriesSrcClass* klass) {
   base_class->stop = GST_DEBUG_FUNCPTR(gst_liquid_series_src_stop);
   base_class->get_caps = GST_DEBUG_FUNCPTR(gst_liquid_series_src_get_caps);
   base_class->unlock = GST_DEBUG_FUNCPTR(gst_liquid_series_src_unlock);
+  base_class->is_seekable = GST_DEBUG_FUNCPTR(gst_liquid_series_src_is_seekable);
+  base_class->do_seek = GST_DEBUG_FUNCPTR(gst_liquid_series_src_do_seek);
+  base_class->query = GST_DEBUG_FUNCPTR(gst_liquid_series_src_query);
   base_class->unlock_stop = GST_DEBUG_FUNCPTR(gst_liquid_series_src_unlock_stop);
   GST_PUSH_SRC_CLASS(klass)->create = GST_DEBUG_FUNCPTR(gst_liquid_series_src_create);
   GST_DEBUG_CATEGORY_INIT(liquid_series_src_debug, "liquidseriessrc", 0, "liquid CSV series source");
