@@ -285,7 +285,14 @@ static void gst_liquid_series_src_set_property(GObject* object, guint id, const 
     case PROP_COLUMNS: g_free(self->columns); self->columns = g_value_dup_string(value); break;
     case PROP_TIME_COLUMN: g_free(self->time_column); self->time_column = g_value_dup_string(value); break;
     case PROP_NORMALIZATION: g_free(self->normalization); self->normalization = g_value_dup_string(value); break;
-    case PROP_IS_LIVE: self->is_live = g_value_get_boolean(value); break;
+    case PROP_IS_LIVE:
+      self->is_live = g_value_get_boolean(value);
+      // Now, not at start(): GstBaseSrc reads it before start() to answer the READY->PAUSED state
+      // change with NO_PREROLL, without which a live pipeline never prerolls.
+      GST_OBJECT_UNLOCK(self);
+      gst_base_src_set_live(GST_BASE_SRC(self), g_value_get_boolean(value));
+      GST_OBJECT_LOCK(self);
+      break;
     case PROP_SPEED: self->speed = g_value_get_double(value); break;
     case PROP_MASKS: self->masks = g_value_get_boolean(value); break;
     case PROP_TIME_SINCE: self->time_since = g_value_get_boolean(value); break;
