@@ -64,9 +64,9 @@ GstElement* pipeline(const std::string& csv, const std::string& model, std::vect
   return p;
 }
 
-class SeekTest : public GstTest {};
+class Pipelines : public GstTest {};
 
-TEST_F(SeekTest, AFlushingSeekRestartsTheRowsAndTheCells) {
+TEST_F(Pipelines, AFlushingSeekRestartsTheRowsAndTheCells) {
   const std::string csv = std::string(LIQUID_TEST_DATA) + "/series/occupancy_datatest_head.txt";
   const auto series = liquid::sensors::read_csv_series(csv, liquid::sensors::CsvOptions{});
   liquid::lfm::ModelConfig config;
@@ -124,7 +124,7 @@ TEST_F(SeekTest, AFlushingSeekRestartsTheRowsAndTheCells) {
   }
 }
 
-TEST_F(SeekTest, LiveSourcesDecideOnTimeWithoutWaitingForASilentPad) {
+TEST_F(Pipelines, LiveSourcesDecideOnTimeWithoutWaitingForASilentPad) {
   // sink_0: a reading every 0.1 s for 2 s; sink_1: readings at 0 s and 1.9 s only.
   std::ostringstream dense, sparse;
   dense << "time,a\n";
