@@ -26,7 +26,6 @@ GST_DEBUG_CATEGORY_STATIC(liquid_fusion_debug);
 namespace {
 
 enum { PROP_0, PROP_MODEL, PROP_FUSION_LOCATION, PROP_TIMEOUT, PROP_POST_MESSAGES };
-enum { PROP_PAD_0, PROP_PAD_MODEL };
 
 constexpr GstClockTime kDefaultTimeout = GST_SECOND;
 
@@ -66,16 +65,6 @@ struct Fusion {
 
 }  // namespace
 
-struct _GstLiquidFusionPad {
-  GstAggregatorPad parent;
-  gchar* model_path;  // GST_OBJECT_LOCK of the pad
-  int stream;         // engine stream id, or -1 (Fusion::lock)
-  // Where in the queued buffer the next frame is (a buffer of several frames is stepped in parts,
-  // interleaved in time with the other pads' frames). GST_OBJECT_LOCK of the pad.
-  size_t next_frame;
-  GstClockTime next_offset;  // from the buffer's PTS
-};
-
 struct _GstLiquidFusion {
   GstAggregator parent;
   // Properties (GST_OBJECT_LOCK).
@@ -85,8 +74,6 @@ struct _GstLiquidFusion {
   gboolean post_messages;
   Fusion* fusion;  // between start() and stop()
 };
-
-G_DEFINE_TYPE(GstLiquidFusionPad, gst_liquid_fusion_pad, GST_TYPE_AGGREGATOR_PAD);
 
 static void gst_liquid_fusion_child_proxy_init(gpointer g_iface, gpointer);
 G_DEFINE_TYPE_WITH_CODE(GstLiquidFusion, gst_liquid_fusion, GST_TYPE_AGGREGATOR,
@@ -102,9 +89,7 @@ static GstStaticPadTemplate src_template =
 // Models and the engine (all with Fusion::lock held)
 
 static std::string pad_model_path(GstLiquidFusion* self, GstLiquidFusionPad* pad) {
-  GST_OBJECT_LOCK(pad);
-  std::string path = pad->model_path ? pad->model_path : "";
-  GST_OBJECT_UNLOCK(pad);
+  std::string path = gst_liquid_fusion_pad_model(pad);
   if (path.empty()) {
     GST_OBJECT_LOCK(self);
     path = self->model_path ? self->model_path : "";
@@ -296,28 +281,6 @@ static bool is_gap(GstBuffer* buf) {
   return GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_GAP) && gst_buffer_get_size(buf) == 0;
 }
 
-static GstClockTime pad_running_time(GstAggregatorPad* pad, GstClockTime pts) {
-  GST_OBJECT_LOCK(pad);
-  const GstClockTime rt = gst_segment_to_running_time(&pad->segment, GST_FORMAT_TIME, pts);
-  GST_OBJECT_UNLOCK(pad);
-  return rt;
-}
-
-// The running time of the pad's next frame: the queued buffer's PTS plus the frames done of it.
-static GstClockTime next_frame_running_time(GstAggregatorPad* pad, GstClockTime pts) {
-  GST_OBJECT_LOCK(pad);
-  const GstClockTime offset = GST_LIQUID_FUSION_PAD(pad)->next_offset;
-  GST_OBJECT_UNLOCK(pad);
-  return pad_running_time(pad, pts + offset);
-}
-
-static void set_next_frame(GstLiquidFusionPad* pad, size_t frame, GstClockTime offset) {
-  GST_OBJECT_LOCK(pad);
-  pad->next_frame = frame;
-  pad->next_offset = offset;
-  GST_OBJECT_UNLOCK(pad);
-}
-
 // The pad holding the earliest queued frame (by running time; a buffer without PTS first, so that
 // its error surfaces), with a ref, or null. `all_eos`: no pad has data or can still get some.
 // `second`: the running time of the earliest queued frame of any other pad (NONE: none queued).
@@ -336,7 +299,7 @@ static GstAggregatorPad* earliest_pad(GstLiquidFusion* self, GstClockTime* runni
     }
     *all_eos = false;
     const GstClockTime pts = GST_BUFFER_PTS(buf);
-    GstClockTime rt = GST_CLOCK_TIME_IS_VALID(pts) ? next_frame_running_time(pad, pts) : 0;
+    GstClockTime rt = GST_CLOCK_TIME_IS_VALID(pts) ? gst_liquid_fusion_pad_next_running_time(GST_LIQUID_FUSION_PAD(pad), pts) : 0;
     // A GAP (a GAP event, queued as an empty buffer) says the pad has nothing until its end: it
     // waits in the queue, keeping the others going, until the others are past that end.
     if (is_gap(buf) && GST_CLOCK_TIME_IS_VALID(rt) && GST_BUFFER_DURATION_IS_VALID(buf)) rt += GST_BUFFER_DURATION(buf);
@@ -387,10 +350,9 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
     return GST_FLOW_OK;
   }
   Engine& engine = *f.engine;
-  GST_OBJECT_LOCK(pad);
-  const size_t from = pad->next_frame;
-  const GstClockTime from_offset = pad->next_offset;
-  GST_OBJECT_UNLOCK(pad);
+  size_t from = 0;
+  GstClockTime from_offset = 0;
+  gst_liquid_fusion_pad_get_next_frame(pad, &from, &from_offset);
   const double t = liquid_time_to_seconds(rt + from_offset);
   if (engine.has_reported(id) && t < engine.last_time(id)) {
     if (!f.warned_late[size_t(id)])
@@ -457,7 +419,7 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
   }
   gst_buffer_unmap(buf, &in);
   *done = k >= frames.count;
-  set_next_frame(pad, *done ? 0 : k, *done ? 0 : k * frames.hop);
+  gst_liquid_fusion_pad_set_next_frame(pad, *done ? 0 : k, *done ? 0 : k * frames.hop);
   if (f.batch.empty()) return GST_FLOW_OK;
   size_t n = 0;
   for (int s = 0; s < engine.stream_count(); ++s) {
@@ -492,15 +454,17 @@ static GstFlowReturn gst_liquid_fusion_aggregate(GstAggregator* agg, gboolean /*
   if (buf) {
     GST_LOG_OBJECT(pad, "frame at running time %" GST_TIME_FORMAT, GST_TIME_ARGS(rt));
     // The buffer's own PTS in running time (rt is its next frame's).
-    const GstClockTime buf_rt = GST_BUFFER_PTS_IS_VALID(buf) ? pad_running_time(pad, GST_BUFFER_PTS(buf)) : rt;
+    auto* fusion_pad = GST_LIQUID_FUSION_PAD(pad);
+    const GstClockTime buf_rt =
+        GST_BUFFER_PTS_IS_VALID(buf) ? gst_liquid_fusion_pad_running_time(fusion_pad, GST_BUFFER_PTS(buf)) : rt;
     bool done = true;
     {
       std::lock_guard<std::mutex> guard(f.lock);
-      ret = step(self, f, GST_LIQUID_FUSION_PAD(pad), buf, buf_rt, until, &out, messages, &done);
+      ret = step(self, f, fusion_pad, buf, buf_rt, until, &out, messages, &done);
     }
     gst_buffer_unref(buf);
     if (done || ret != GST_FLOW_OK) {
-      set_next_frame(GST_LIQUID_FUSION_PAD(pad), 0, 0);
+      gst_liquid_fusion_pad_set_next_frame(fusion_pad, 0, 0);
       gst_aggregator_pad_drop_buffer(pad);
     }
   }
@@ -602,19 +566,21 @@ static GstFlowReturn gst_liquid_fusion_sink_event_pre_queue(GstAggregator* agg, 
 }
 
 // A flush on one pad (every pad, in a flushing seek) starts that pad's cell again.
-static GstFlowReturn gst_liquid_fusion_pad_flush(GstAggregatorPad* aggpad, GstAggregator* agg) {
-  auto* self = GST_LIQUID_FUSION(agg);
-  auto* pad = GST_LIQUID_FUSION_PAD(aggpad);
-  set_next_frame(pad, 0, 0);  // the queued buffers are gone
-  if (self->fusion) {
-    std::lock_guard<std::mutex> guard(self->fusion->lock);
-    if (self->fusion->engine && pad->stream >= 0 && pad->stream < self->fusion->engine->stream_count()) {
-      GST_DEBUG_OBJECT(pad, "flush: cell state reset");
-      reset_stream(*self->fusion->engine, pad->stream);
-      self->fusion->warned_late[size_t(pad->stream)] = 0;
+static gboolean gst_liquid_fusion_sink_event(GstAggregator* agg, GstAggregatorPad* aggpad, GstEvent* event) {
+  if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
+    auto* self = GST_LIQUID_FUSION(agg);
+    auto* pad = GST_LIQUID_FUSION_PAD(aggpad);
+    gst_liquid_fusion_pad_set_next_frame(pad, 0, 0);  // the queued buffers are gone
+    if (self->fusion) {
+      std::lock_guard<std::mutex> guard(self->fusion->lock);
+      if (self->fusion->engine && pad->stream >= 0 && pad->stream < self->fusion->engine->stream_count()) {
+        GST_DEBUG_OBJECT(pad, "flush: cell state reset");
+        reset_stream(*self->fusion->engine, pad->stream);
+        self->fusion->warned_late[size_t(pad->stream)] = 0;
+      }
     }
   }
-  return GST_FLOW_OK;
+  return GST_AGGREGATOR_CLASS(gst_liquid_fusion_parent_class)->sink_event(agg, aggpad, event);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -669,53 +635,6 @@ static void gst_liquid_fusion_child_proxy_init(gpointer g_iface, gpointer) {
 
 // ---------------------------------------------------------------------------------------------
 // Properties, class and instance
-
-static void gst_liquid_fusion_pad_set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
-  auto* pad = GST_LIQUID_FUSION_PAD(object);
-  GST_OBJECT_LOCK(pad);
-  if (id == PROP_PAD_MODEL) {
-    g_free(pad->model_path);
-    pad->model_path = g_value_dup_string(value);
-  } else {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  }
-  GST_OBJECT_UNLOCK(pad);
-}
-
-static void gst_liquid_fusion_pad_get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
-  auto* pad = GST_LIQUID_FUSION_PAD(object);
-  GST_OBJECT_LOCK(pad);
-  if (id == PROP_PAD_MODEL)
-    g_value_set_string(value, pad->model_path);
-  else
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  GST_OBJECT_UNLOCK(pad);
-}
-
-static void gst_liquid_fusion_pad_finalize(GObject* object) {
-  g_free(GST_LIQUID_FUSION_PAD(object)->model_path);
-  G_OBJECT_CLASS(gst_liquid_fusion_pad_parent_class)->finalize(object);
-}
-
-static void gst_liquid_fusion_pad_class_init(GstLiquidFusionPadClass* klass) {
-  auto* gobject_class = G_OBJECT_CLASS(klass);
-  gobject_class->set_property = gst_liquid_fusion_pad_set_property;
-  gobject_class->get_property = gst_liquid_fusion_pad_get_property;
-  gobject_class->finalize = gst_liquid_fusion_pad_finalize;
-  GST_AGGREGATOR_PAD_CLASS(klass)->flush = GST_DEBUG_FUNCPTR(gst_liquid_fusion_pad_flush);
-  g_object_class_install_property(
-      gobject_class, PROP_PAD_MODEL,
-      g_param_spec_string("model", "Model",
-                          "This pad's liquid model file (.safetensors); unset: the element's model", nullptr,
-                          GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-}
-
-static void gst_liquid_fusion_pad_init(GstLiquidFusionPad* pad) {
-  pad->model_path = nullptr;
-  pad->stream = -1;
-  pad->next_frame = 0;
-  pad->next_offset = 0;
-}
 
 static void gst_liquid_fusion_set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   auto* self = GST_LIQUID_FUSION(object);
@@ -804,6 +723,7 @@ static void gst_liquid_fusion_class_init(GstLiquidFusionClass* klass) {
   agg_class->negotiated_src_caps = GST_DEBUG_FUNCPTR(gst_liquid_fusion_negotiated_src_caps);
   agg_class->sink_query = GST_DEBUG_FUNCPTR(gst_liquid_fusion_sink_query);
   agg_class->sink_event_pre_queue = GST_DEBUG_FUNCPTR(gst_liquid_fusion_sink_event_pre_queue);
+  agg_class->sink_event = GST_DEBUG_FUNCPTR(gst_liquid_fusion_sink_event);
   GST_DEBUG_CATEGORY_INIT(liquid_fusion_debug, "liquidfusion", 0, "liquid fusion");
   gst_type_mark_as_plugin_api(GST_TYPE_LIQUID_FUSION_PAD, GstPluginAPIFlags(0));
 }

@@ -9,9 +9,11 @@
 // the cells' latest outputs, concatenated in pad order, go through the fusion head
 // (`fusion-location`, or without it the mean of the pads' outputs; liquid_fusion_head.h).
 //
-// Decision rule: one decision for every feature buffer consumed, whichever pad it came from. Buffers
-// are consumed one at a time, the earliest running time first among the pads that have one queued;
-// the decision's PTS is that buffer's running time (the output segment starts at 0). A pad whose
+// Decision rule: one decision for every feature frame, whichever pad it came from. Frames are
+// stepped in running-time order across the pads that have a buffer queued (a buffer of several
+// frames, liquid_features.h, is interleaved frame by frame with the other pads'); the decisions of
+// the frames stepped together from one buffer go out in one buffer whose PTS is the first one's
+// running time (the output segment starts at 0). A pad whose
 // latest buffer is more than `timeout` older than the decision is stale: its output enters the head
 // as zeros and it is listed under "stale" (a pad that never delivered is neither fresh nor stale).
 //
@@ -33,10 +35,9 @@
 #include <gst/base/gstaggregator.h>
 #include <gst/gst.h>
 
-G_BEGIN_DECLS
+#include "plugins/gstliquidfusionpad.h"
 
-#define GST_TYPE_LIQUID_FUSION_PAD (gst_liquid_fusion_pad_get_type())
-G_DECLARE_FINAL_TYPE(GstLiquidFusionPad, gst_liquid_fusion_pad, GST, LIQUID_FUSION_PAD, GstAggregatorPad)
+G_BEGIN_DECLS
 
 #define GST_TYPE_LIQUID_FUSION (gst_liquid_fusion_get_type())
 G_DECLARE_FINAL_TYPE(GstLiquidFusion, gst_liquid_fusion, GST, LIQUID_FUSION, GstAggregator)

@@ -1,0 +1,89 @@
+// liquidfusion's sink pad (see gstliquidfusionpad.h).
+#include "plugins/gstliquidfusionpad.h"
+
+namespace {
+enum { PROP_0, PROP_MODEL };
+}  // namespace
+
+G_DEFINE_TYPE(GstLiquidFusionPad, gst_liquid_fusion_pad, GST_TYPE_AGGREGATOR_PAD);
+
+std::string gst_liquid_fusion_pad_model(GstLiquidFusionPad* pad) {
+  GST_OBJECT_LOCK(pad);
+  std::string path = pad->model_path ? pad->model_path : "";
+  GST_OBJECT_UNLOCK(pad);
+  return path;
+}
+
+GstClockTime gst_liquid_fusion_pad_running_time(GstLiquidFusionPad* pad, GstClockTime pts) {
+  GST_OBJECT_LOCK(pad);
+  const GstClockTime rt = gst_segment_to_running_time(&GST_AGGREGATOR_PAD(pad)->segment, GST_FORMAT_TIME, pts);
+  GST_OBJECT_UNLOCK(pad);
+  return rt;
+}
+
+GstClockTime gst_liquid_fusion_pad_next_running_time(GstLiquidFusionPad* pad, GstClockTime pts) {
+  GST_OBJECT_LOCK(pad);
+  const GstClockTime offset = pad->next_offset;
+  GST_OBJECT_UNLOCK(pad);
+  return gst_liquid_fusion_pad_running_time(pad, pts + offset);
+}
+
+void gst_liquid_fusion_pad_get_next_frame(GstLiquidFusionPad* pad, size_t* frame, GstClockTime* offset) {
+  GST_OBJECT_LOCK(pad);
+  *frame = pad->next_frame;
+  *offset = pad->next_offset;
+  GST_OBJECT_UNLOCK(pad);
+}
+
+void gst_liquid_fusion_pad_set_next_frame(GstLiquidFusionPad* pad, size_t frame, GstClockTime offset) {
+  GST_OBJECT_LOCK(pad);
+  pad->next_frame = frame;
+  pad->next_offset = offset;
+  GST_OBJECT_UNLOCK(pad);
+}
+
+static void gst_liquid_fusion_pad_set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
+  auto* pad = GST_LIQUID_FUSION_PAD(object);
+  GST_OBJECT_LOCK(pad);
+  if (id == PROP_MODEL) {
+    g_free(pad->model_path);
+    pad->model_path = g_value_dup_string(value);
+  } else {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+  GST_OBJECT_UNLOCK(pad);
+}
+
+static void gst_liquid_fusion_pad_get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
+  auto* pad = GST_LIQUID_FUSION_PAD(object);
+  GST_OBJECT_LOCK(pad);
+  if (id == PROP_MODEL)
+    g_value_set_string(value, pad->model_path);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  GST_OBJECT_UNLOCK(pad);
+}
+
+static void gst_liquid_fusion_pad_finalize(GObject* object) {
+  g_free(GST_LIQUID_FUSION_PAD(object)->model_path);
+  G_OBJECT_CLASS(gst_liquid_fusion_pad_parent_class)->finalize(object);
+}
+
+static void gst_liquid_fusion_pad_class_init(GstLiquidFusionPadClass* klass) {
+  auto* gobject_class = G_OBJECT_CLASS(klass);
+  gobject_class->set_property = gst_liquid_fusion_pad_set_property;
+  gobject_class->get_property = gst_liquid_fusion_pad_get_property;
+  gobject_class->finalize = gst_liquid_fusion_pad_finalize;
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL,
+      g_param_spec_string("model", "Model",
+                          "This pad's liquid model file (.safetensors); unset: the element's model", nullptr,
+                          GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+}
+
+static void gst_liquid_fusion_pad_init(GstLiquidFusionPad* pad) {
+  pad->model_path = nullptr;
+  pad->stream = -1;
+  pad->next_frame = 0;
+  pad->next_offset = 0;
+}

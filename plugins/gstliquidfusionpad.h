@@ -1,0 +1,35 @@
+// A sink pad of liquidfusion (gstliquidfusion.h): its own model file (sink_N::model=... in
+// gst-launch), the engine stream it feeds, and how far the element has stepped through the buffer
+// queued on it (a buffer of several frames is stepped in parts, in time order with the other pads).
+#pragma once
+
+#include <gst/base/gstaggregator.h>
+#include <gst/gst.h>
+
+#include <cstddef>
+#include <string>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_LIQUID_FUSION_PAD (gst_liquid_fusion_pad_get_type())
+G_DECLARE_FINAL_TYPE(GstLiquidFusionPad, gst_liquid_fusion_pad, GST, LIQUID_FUSION_PAD, GstAggregatorPad)
+
+struct _GstLiquidFusionPad {
+  GstAggregatorPad parent;
+  gchar* model_path;  // the "model" property; GST_OBJECT_LOCK of the pad
+  int stream;         // the element's engine stream id, or -1 (the element's lock)
+  // The next frame of the queued buffer, and its time after the buffer's PTS (GST_OBJECT_LOCK).
+  size_t next_frame;
+  GstClockTime next_offset;
+};
+
+G_END_DECLS
+
+// The pad's own model file, or "" when it has none (the element's then).
+std::string gst_liquid_fusion_pad_model(GstLiquidFusionPad* pad);
+// `pts` in the pad's segment as running time.
+GstClockTime gst_liquid_fusion_pad_running_time(GstLiquidFusionPad* pad, GstClockTime pts);
+// The running time of the next frame of a buffer at `pts` (the frames already stepped skipped).
+GstClockTime gst_liquid_fusion_pad_next_running_time(GstLiquidFusionPad* pad, GstClockTime pts);
+void gst_liquid_fusion_pad_get_next_frame(GstLiquidFusionPad* pad, size_t* frame, GstClockTime* offset);
+void gst_liquid_fusion_pad_set_next_frame(GstLiquidFusionPad* pad, size_t frame, GstClockTime offset);
