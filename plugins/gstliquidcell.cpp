@@ -19,7 +19,7 @@ GST_DEBUG_CATEGORY_STATIC(liquid_cell_debug);
 
 namespace {
 
-enum { PROP_0, PROP_MODEL, PROP_TRACE_LOCATION, PROP_RESET_ON_DISCONT, PROP_POST_MESSAGES };
+enum { PROP_0, PROP_MODEL, PROP_TRACE_LOCATION, PROP_RESET_ON_DISCONT, PROP_POST_MESSAGES, PROP_DT_SCALE };
 
 // Everything loaded from the model file at start(); the streaming thread's alone afterwards.
 struct Cell {
@@ -51,6 +51,7 @@ struct _GstLiquidCell {
   gchar* trace_location;
   gboolean reset_on_discont;
   gboolean post_messages;
+  gdouble dt_scale;
   Cell* cell;  // between start() and stop()
 };
 
@@ -234,6 +235,7 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
   GST_OBJECT_LOCK(self);
   const bool reset_on_discont = self->reset_on_discont;
   const bool post = self->post_messages;
+  const double dt_scale = self->dt_scale;
   GST_OBJECT_UNLOCK(self);
   if (reset_on_discont && GST_BUFFER_IS_DISCONT(inbuf)) cell.reset();
   if (cell.has_last && pts < cell.last_pts) {
@@ -274,7 +276,7 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
   const std::span<const float> h(cell.state.h.data(), size_t(cell.state.h.size()));
   for (size_t k = 0; k < frames.count; ++k) {
     const GstClockTime t = frames.time(k);
-    const double dt = cell.has_last ? liquid_time_to_seconds(t - cell.last_pts) : 0.0;
+    const double dt = cell.has_last ? liquid_time_to_seconds(t - cell.last_pts) * dt_scale : 0.0;
     const float* features = cell.file.normalize(x_all + k * size_t(width), cell.x.data());
     cell.model().step(features, dt, cell.state, cell.y.data(), cell.ws);
     cell.has_last = true;
@@ -314,6 +316,7 @@ static void gst_liquid_cell_set_property(GObject* object, guint id, const GValue
     case PROP_TRACE_LOCATION: g_free(self->trace_location); self->trace_location = g_value_dup_string(value); break;
     case PROP_RESET_ON_DISCONT: self->reset_on_discont = g_value_get_boolean(value); break;
     case PROP_POST_MESSAGES: self->post_messages = g_value_get_boolean(value); break;
+    case PROP_DT_SCALE: self->dt_scale = g_value_get_double(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -327,6 +330,7 @@ static void gst_liquid_cell_get_property(GObject* object, guint id, GValue* valu
     case PROP_TRACE_LOCATION: g_value_set_string(value, self->trace_location); break;
     case PROP_RESET_ON_DISCONT: g_value_set_boolean(value, self->reset_on_discont); break;
     case PROP_POST_MESSAGES: g_value_set_boolean(value, self->post_messages); break;
+    case PROP_DT_SCALE: g_value_set_double(value, self->dt_scale); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -369,6 +373,12 @@ static void gst_liquid_cell_class_init(GstLiquidCellClass* klass) {
       gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean("post-messages", "Post messages",
                            "Post a liquid-decision element message on the bus for every decision", TRUE, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_DT_SCALE,
+      g_param_spec_double("dt-scale", "Time scale",
+                          "The cell steps (PTS gap in seconds) x dt-scale: the model's time unit when it is not the "
+                          "second (1/60 for a model trained on gaps in minutes)",
+                          1e-9, 1e9, 1.0, ready));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
@@ -397,5 +407,6 @@ static void gst_liquid_cell_init(GstLiquidCell* self) {
   self->trace_location = nullptr;
   self->reset_on_discont = FALSE;
   self->post_messages = TRUE;
+  self->dt_scale = 1.0;
   self->cell = nullptr;
 }

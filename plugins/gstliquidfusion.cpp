@@ -176,6 +176,7 @@ static bool build_engine(GstLiquidFusion* self, Fusion& f) {
       stream.name = f.names[k];
       stream.model = model_ids[f.models[k]];
       stream.late = liquid::pipeline::LatePolicy::kDrop;  // checked before, with a warning
+      stream.dt_scale = gst_liquid_fusion_pad_dt_scale(pads[k]);
       stream.timeout = timeout == GST_CLOCK_TIME_NONE ? std::numeric_limits<double>::infinity()
                                                       : liquid_time_to_seconds(timeout);
       engine->add_stream(stream);

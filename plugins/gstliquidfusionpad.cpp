@@ -2,7 +2,7 @@
 #include "plugins/gstliquidfusionpad.h"
 
 namespace {
-enum { PROP_0, PROP_MODEL };
+enum { PROP_0, PROP_MODEL, PROP_DT_SCALE };
 }  // namespace
 
 G_DEFINE_TYPE(GstLiquidFusionPad, gst_liquid_fusion_pad, GST_TYPE_AGGREGATOR_PAD);
@@ -12,6 +12,13 @@ std::string gst_liquid_fusion_pad_model(GstLiquidFusionPad* pad) {
   std::string path = pad->model_path ? pad->model_path : "";
   GST_OBJECT_UNLOCK(pad);
   return path;
+}
+
+double gst_liquid_fusion_pad_dt_scale(GstLiquidFusionPad* pad) {
+  GST_OBJECT_LOCK(pad);
+  const double scale = pad->dt_scale;
+  GST_OBJECT_UNLOCK(pad);
+  return scale;
 }
 
 GstClockTime gst_liquid_fusion_pad_running_time(GstLiquidFusionPad* pad, GstClockTime pts) {
@@ -48,6 +55,8 @@ static void gst_liquid_fusion_pad_set_property(GObject* object, guint id, const 
   if (id == PROP_MODEL) {
     g_free(pad->model_path);
     pad->model_path = g_value_dup_string(value);
+  } else if (id == PROP_DT_SCALE) {
+    pad->dt_scale = g_value_get_double(value);
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -59,6 +68,8 @@ static void gst_liquid_fusion_pad_get_property(GObject* object, guint id, GValue
   GST_OBJECT_LOCK(pad);
   if (id == PROP_MODEL)
     g_value_set_string(value, pad->model_path);
+  else if (id == PROP_DT_SCALE)
+    g_value_set_double(value, pad->dt_scale);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   GST_OBJECT_UNLOCK(pad);
@@ -79,10 +90,17 @@ static void gst_liquid_fusion_pad_class_init(GstLiquidFusionPadClass* klass) {
       g_param_spec_string("model", "Model",
                           "This pad's liquid model file (.safetensors); unset: the element's model", nullptr,
                           GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_DT_SCALE,
+      g_param_spec_double("dt-scale", "Time scale",
+                          "This pad's cell steps (gap in seconds) x dt-scale: its model's time unit when it is not "
+                          "the second (1/60 for a model trained on gaps in minutes)",
+                          1e-9, 1e9, 1.0, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 }
 
 static void gst_liquid_fusion_pad_init(GstLiquidFusionPad* pad) {
   pad->model_path = nullptr;
+  pad->dt_scale = 1.0;
   pad->stream = -1;
   pad->next_frame = 0;
   pad->next_offset = 0;

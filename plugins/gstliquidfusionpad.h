@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE(GstLiquidFusionPad, gst_liquid_fusion_pad, GST, LIQUID_FUSI
 struct _GstLiquidFusionPad {
   GstAggregatorPad parent;
   gchar* model_path;  // the "model" property; GST_OBJECT_LOCK of the pad
+  gdouble dt_scale;   // the "dt-scale" property; GST_OBJECT_LOCK of the pad
   int stream;         // the element's engine stream id, or -1 (the element's lock)
   // The next frame of the queued buffer, and its time after the buffer's PTS (GST_OBJECT_LOCK).
   size_t next_frame;
@@ -27,6 +28,7 @@ G_END_DECLS
 
 // The pad's own model file, or "" when it has none (the element's then).
 std::string gst_liquid_fusion_pad_model(GstLiquidFusionPad* pad);
+double gst_liquid_fusion_pad_dt_scale(GstLiquidFusionPad* pad);
 // `pts` in the pad's segment as running time.
 GstClockTime gst_liquid_fusion_pad_running_time(GstLiquidFusionPad* pad, GstClockTime pts);
 // The running time of the next frame of a buffer at `pts` (the frames already stepped skipped).

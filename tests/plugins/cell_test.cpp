@@ -125,6 +125,25 @@ TEST_F(CellTest, ABufferOfSeveralFramesGivesADecisionPerFrame) {
   gst_harness_teardown(batched);
 }
 
+// dt-scale: the model's time unit (a model trained on minutes steps gap / 60).
+TEST_F(CellTest, DtScaleStepsTheModelsTimeUnit) {
+  const std::string path = write_model("minutes.safetensors", 3);
+  GstHarness* h = cell_harness(path, kInputs, nullptr, "dt-scale=0.016666666666666666");
+  const Model model = Model::load(path);
+  auto state = model.initial_state();
+  auto ws = model.make_workspace(1);
+  std::vector<float> y(3);
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_EQ(gst_harness_push(h, float_buffer(input(k), k * 60 * GST_SECOND)), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(h);
+    model.step(input(k).data(), k == 0 ? 0.0 : 1.0, state, y.data(), ws);  // a minute apart: 1 unit
+    const auto got = floats(out);
+    for (int i = 0; i < 3; ++i) EXPECT_NEAR(got[size_t(i)], y[size_t(i)], 1e-6) << "buffer " << k << " output " << i;
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+}
+
 TEST_F(CellTest, FlushResetsTheState) {
   const std::string path = write_model("flush.safetensors", 3);
   GstHarness* h = cell_harness(path);

@@ -218,6 +218,28 @@ TEST_F(FusionTest, ABufferOfSeveralFramesIsSteppedInTimeOrderWithTheOtherPads) {
   for (auto* m : messages) gst_message_unref(m);
 }
 
+// A pad's dt-scale: its cell steps the gap in its model's time unit (here A's in minutes).
+TEST_F(FusionTest, APadsDtScaleStepsItsModelsTimeUnit) {
+  Fusion f("timeout=100000000000");
+  GstPad* sink_0 = gst_element_get_static_pad(f.element, "sink_0");
+  g_object_set(sink_0, "dt-scale", 1.0 / 60.0, nullptr);
+  gst_object_unref(sink_0);
+  Reference ref(f);
+  ASSERT_EQ(f.push(0, 0, 0), GST_FLOW_OK);
+  ASSERT_EQ(f.push(0, 1, 120 * GST_SECOND), GST_FLOW_OK);
+  f.eos(0);
+  f.eos(1);
+  gst_buffer_unref(gst_harness_pull(f.h0));
+  GstBuffer* out = gst_harness_pull(f.h0);
+  ASSERT_NE(out, nullptr);
+  ref.step(0, 0, 0.0);
+  ref.step(0, 1, 2.0);  // two minutes: 2 units
+  const auto want = ref.decision(true, false);
+  const auto got = floats(out);
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(got[size_t(i)], want[size_t(i)], 1e-5) << "value " << i;
+  gst_buffer_unref(out);
+}
+
 TEST_F(FusionTest, ASilentPadGoesStaleAndEosWaitsForEveryPad) {
   Fusion f("timeout=1000000000");  // 1 s
   ASSERT_EQ(f.push(0, 0, 0), GST_FLOW_OK);
