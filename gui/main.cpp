@@ -1,6 +1,7 @@
-// liquid-dashboard: watch a liquid network decide, live. Opens a stream configuration (.json,
-// gui/README.md) or a recorded trace file (LQTRACE1) given on the command line or with Open….
-//   liquid-dashboard [FILE] [--start] [--speed X] [--screenshot OUT.png --after SECONDS]
+// liquid-dashboard: watch a liquid network decide, live. Opens a `liquid stream` configuration
+// (.json, pipeline/stream_config.h) or a recorded trace file (LQTRACE1) given on the command line or
+// with Open….
+//   liquid-dashboard [FILE] [--start] [--speed X] [--model NAME=FILE]... [--screenshot OUT.png --after SECONDS]
 // --screenshot grabs the window to a PNG after SECONDS and quits (scripts/screenshot.sh).
 #include <QApplication>
 #include <QCommandLineParser>
@@ -15,7 +16,8 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   parser.setApplicationDescription("Live view of liquid's streaming engine: decisions, neuron traces, wiring.");
   parser.addHelpOption();
-  parser.addPositionalArgument("file", "stream configuration (.json) or trace file (LQTRACE1)");
+  parser.addPositionalArgument("file", "`liquid stream` configuration (.json) or trace file (LQTRACE1)");
+  parser.addOption({"model", "use this model file instead: NAME=FILE (NAME a key of \"models\"; repeatable)", "name=file"});
   parser.addOption({"start", "start replaying at once"});
   parser.addOption({"speed", "replay speed (0: as fast as possible)", "x"});
   parser.addOption({"screenshot", "save the window as a PNG and quit", "png"});
@@ -28,7 +30,9 @@ int main(int argc, char** argv) {
   window.resize(size.value(0).toInt() > 0 ? size.value(0).toInt() : 1280, size.value(1).toInt() > 0 ? size.value(1).toInt() : 820);
   window.show();
   if (!parser.positionalArguments().isEmpty()) {
-    window.open_file(parser.positionalArguments().first());  // a failure is shown in the window
+    std::vector<std::string> models;
+    for (const QString& m : parser.values("model")) models.push_back(m.toStdString());
+    window.open_file(parser.positionalArguments().first(), models);  // a failure is shown in the window
     if (parser.isSet("speed")) window.set_speed(parser.value("speed").toDouble());
     if (parser.isSet("start")) window.start();
   }

@@ -1,5 +1,6 @@
-// MainWindow: liquid-dashboard's window. A toolbar (open, start, pause, step, replay speed), a
-// message bar for bad input, and four views: streams, decisions, neuron traces, wiring. A 30 fps
+// MainWindow: liquid-dashboard's window. A toolbar (open, start, pause, step, replay speed, model,
+// record), a message bar for bad input, and the views: streams (with a video preview and the
+// decision overlaid when a stream is a camera), decisions, neuron traces, wiring. A 30 fps
 // QTimer drains the session's rings into the views; the window never calls into the engine, so a
 // slow redraw only makes the GUI skip records (counted in the status bar), never the engine wait.
 #pragma once
@@ -11,6 +12,7 @@
 
 #include "pipeline/trace.h"
 
+class QAction;
 class QComboBox;
 class QLabel;
 class QTimer;
@@ -31,7 +33,12 @@ class MainWindow : public QMainWindow {
 
   // Opens a stream configuration or a trace file. On failure the message bar says why, the
   // current session (if any) keeps running, and false is returned.
-  bool open_file(const QString& path);
+  // `models`: NAME=FILE replacements of the configuration's models (`liquid stream --model`).
+  bool open_file(const QString& path, const std::vector<std::string>& models = {});
+  // Records the engine's neuron trace (LQTRACE1, replayable here) into `path` from now on; an empty
+  // path stops recording. False (and a message) for a trace-file session or a file that cannot open.
+  bool record(const QString& path);
+  bool recording() const { return recording_; }
   void start();
   void pause();
   void step();
@@ -48,11 +55,16 @@ class MainWindow : public QMainWindow {
   NeuronView* neuron_view() const { return neurons_; }
   WiringView* wiring_view() const { return wiring_; }
   StreamsTable* streams_table() const { return table_; }
+  QLabel* preview() const { return preview_; }
   uint64_t missed_records() const { return missed_; }
 
  private:
   void show_message(const QString& text, bool error);
   void choose_file();
+  void choose_model();
+  void toggle_record();
+  void update_preview();
+  void show_speed(double speed);  // the speed box shows `speed` (added if not listed)
 
   std::unique_ptr<Session> session_;
   uint64_t trace_next_ = 0, decision_next_ = 0, missed_ = 0;
@@ -61,6 +73,10 @@ class MainWindow : public QMainWindow {
   QLabel* message_ = nullptr;
   QLabel* status_ = nullptr;
   QComboBox* speed_ = nullptr;
+  QAction* record_ = nullptr;
+  QLabel* preview_ = nullptr;
+  std::vector<std::string> overrides_;  // of the open session
+  bool recording_ = false;
   StreamsTable* table_ = nullptr;
   DecisionView* decisions_ = nullptr;
   NeuronView* neurons_ = nullptr;

@@ -5,20 +5,23 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <limits>
-#include <queue>
+#include <pthread.h>
+#include <time.h>
 
-#include "encoders/series_features.h"
-#include "gui/session_config.h"
 #include "lfm/model.h"
-#include "lfm/safetensors.h"
 #include "pipeline/engine.h"
-#include "sensors/csv_source.h"
+#include "pipeline/source_adapters.h"
+#include "pipeline/stream_assembly.h"
+#include "pipeline/stream_config.h"
 
 namespace liquid::gui {
 
+namespace {
 using Clock = std::chrono::steady_clock;
+}  // namespace
 
 // The worker's data: items in time order, consumed in batches.
 struct Session::Feed {
@@ -29,77 +32,66 @@ struct Session::Feed {
   virtual size_t advance(double until, size_t max) = 0;
 };
 
+// What the worker hands to the GUI beside the rings: explanations and video frames. The worker only
+// ever try_locks (a busy lock means the item is skipped and counted); the GUI locks briefly to swap.
+struct Session::Handoff {
+  std::mutex explanations_mutex;
+  std::deque<Explanation> explanations;
+  struct Frame {
+    std::mutex mutex;
+    cv::Mat image;
+    double time = 0.0;
+    bool fresh = false;
+    Clock::time_point copied{};
+  };
+  std::unique_ptr<Frame[]> frames;  // one per stream (used by video streams only)
+};
+
 namespace {
 
-// CSV series -> SeriesFeatures -> Engine, frames merged across streams by time.
+// A stream configuration's sources, merged in time order (MergedSource, as "time_ordered": true
+// runs them), each sample through its stream's encoder, the frames into the Engine. Only file
+// sources: MQTT streams are live and would stall the time-ordered merge (refused at open).
 class EngineFeed : public Session::Feed {
  public:
-  struct Stream {
-    std::unique_ptr<sensors::CsvSource> source;
-    std::unique_ptr<encoders::SeriesFeatures> encoder;
-    std::vector<encoders::FeatureFrame> pending;
-    size_t next = 0;
-    bool ended = false;
-    sensors::TimedSample sample;
-  };
+  pipeline::StreamSetup setup;
+  std::vector<pipeline::ModelFile> models;
   pipeline::Engine engine;
-  std::vector<Stream> streams;
+  pipeline::StopFlag stop;
+  pipeline::StreamSources built;
+  std::unique_ptr<pipeline::MergedSource> merged;
+  std::vector<int> route;  // merged source index -> engine stream id
   StreamLive* live = nullptr;
+  Session::Handoff* handoff = nullptr;
+  std::vector<unsigned char> is_video;
 
-  explicit EngineFeed(pipeline::EngineConfig config) : engine(config) {}
+  explicit EngineFeed(pipeline::StreamSetup s) : setup(std::move(s)), engine(setup.engine) {}
+  ~EngineFeed() override { stop.request(); }
 
-  // The next frame of stream s, reading the source as needed; null at its end.
-  encoders::FeatureFrame* front(int s) {
-    Stream& st = streams[s];
-    while (st.next >= st.pending.size() && !st.ended) {
-      st.pending.clear();
-      st.next = 0;
-      if (!st.source->next(st.sample)) {
-        st.ended = true;
-        break;
-      }
-      st.encoder->encode(st.sample, st.pending);
-      for (auto& f : st.pending) f.stream = s;
-    }
-    return st.next < st.pending.size() ? &st.pending[st.next] : nullptr;
-  }
-  // The stream whose next frame is earliest (ties: lower id), via a min-heap of (time, stream) so
-  // thousands of streams cost log(n) per frame, not n.
-  int earliest() {
-    if (!heap_built_) {
-      for (int s = 0; s < static_cast<int>(streams.size()); ++s)
-        if (const encoders::FeatureFrame* f = front(s)) heap_.push({f->time, s});
-      heap_built_ = true;
-    }
-    return heap_.empty() ? -1 : heap_.top().second;
-  }
-  void pop(int s) {  // the front of `s` was consumed: requeue its next frame
-    heap_.pop();
-    ++streams[s].next;
-    if (const encoders::FeatureFrame* f = front(s)) heap_.push({f->time, s});
-  }
   bool peek(double& time) override {
-    const int s = earliest();
-    if (s < 0) return false;
-    time = front(s)->time;
+    if (!fill()) return false;
+    time = pending_[next_].time;
     return true;
   }
   size_t advance(double until, size_t max) override {
     batch_.clear();
-    while (batch_.size() < max) {
-      const int s = earliest();
-      if (s < 0) break;
-      encoders::FeatureFrame& f = streams[s].pending[streams[s].next];
+    while (batch_.size() < max && fill()) {
+      encoders::FeatureFrame& f = pending_[next_];
       if (!batch_.empty() && f.time > until) break;
       batch_.push_back(std::move(f));
-      pop(s);
+      ++next_;
     }
     if (batch_.empty()) return 0;
     engine.process(batch_);
     for (const auto& f : batch_) {  // publish what the GUI shows; the engine itself is not shared
       StreamLive& l = live[f.stream];
       const uint64_t n = engine.stats(f.stream).samples;
-      if (l.samples.load(std::memory_order_relaxed) == 0) l.first_time.store(f.time, std::memory_order_relaxed);
+      const uint64_t before = l.samples.load(std::memory_order_relaxed);
+      if (n == before) {  // dropped as late: counted, not a sample
+        l.dropped.store(engine.stats(f.stream).dropped_late, std::memory_order_relaxed);
+        continue;
+      }
+      if (before == 0) l.first_time.store(f.time, std::memory_order_relaxed);
       else l.last_gap.store(f.time - l.last_time.load(std::memory_order_relaxed), std::memory_order_relaxed);
       l.last_time.store(f.time, std::memory_order_relaxed);
       l.dropped.store(engine.stats(f.stream).dropped_late, std::memory_order_relaxed);
@@ -109,10 +101,49 @@ class EngineFeed : public Session::Feed {
   }
 
  private:
-  std::vector<encoders::FeatureFrame> batch_;
-  using Entry = std::pair<double, int>;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;
-  bool heap_built_ = false;
+  // Makes sure a frame is pending; false at the end of every source (encoders flushed).
+  bool fill() {
+    while (next_ >= pending_.size()) {
+      if (ended_) return false;
+      pending_.clear();
+      next_ = 0;
+      if (!merged || !merged->next(sample_)) {
+        ended_ = true;
+        for (size_t r = 0; r < route.size(); ++r) encode_into(r, nullptr);
+        continue;
+      }
+      const size_t r = static_cast<size_t>(sample_.stream);
+      if (r >= route.size()) throw std::out_of_range("merged source gave a sample of stream " + std::to_string(r));
+      if (is_video[route[r]]) offer_frame(route[r]);
+      encode_into(r, &sample_);
+    }
+    return true;
+  }
+  void encode_into(size_t r, const sensors::TimedSample* sample) {
+    const size_t first = pending_.size();
+    encoders::Encoder& encoder = built.encoder(route[r]);
+    if (sample) encoder.encode(*sample, pending_);
+    else encoder.flush(pending_);
+    for (size_t k = first; k < pending_.size(); ++k) pending_[k].stream = route[r];
+  }
+  void offer_frame(int stream) {
+    const auto* frame = std::get_if<sensors::VideoFrame>(&sample_.payload);
+    if (!frame || frame->image.empty()) return;
+    Session::Handoff::Frame& slot = handoff->frames[stream];
+    const Clock::time_point now = Clock::now();
+    if (now - slot.copied < std::chrono::milliseconds(40)) return;  // fast replays: ~25 copies a second
+    std::unique_lock lock(slot.mutex, std::try_to_lock);
+    if (!lock.owns_lock()) return;  // the GUI is copying the previous one: skip this frame
+    frame->image.copyTo(slot.image);
+    slot.time = sample_.time;
+    slot.fresh = true;
+    slot.copied = now;
+  }
+
+  std::vector<encoders::FeatureFrame> pending_, batch_;
+  size_t next_ = 0;
+  bool ended_ = false;
+  sensors::TimedSample sample_;
 };
 
 // A recorded trace: records go into our own ring as the engine's would.
@@ -166,6 +197,21 @@ class RingSink : public pipeline::TraceSink {
   pipeline::TraceRing& ring_;
 };
 
+}  // namespace
+
+// Forwards the engine's trace to the recorder the GUI chose; touched by the worker only.
+struct Session::RecordSink : public pipeline::TraceSink {
+  std::shared_ptr<pipeline::TraceSink> target;
+  void write(double time, int stream, std::span<const float> values) override {
+    if (target) target->write(time, stream, values);
+  }
+  void flush() override {
+    if (target) target->flush();
+  }
+};
+
+namespace {
+
 bool has_trace_magic(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[8] = {};
@@ -177,23 +223,33 @@ constexpr size_t kTraceRing = 1 << 16;  // records: ~2 s of a 30k-samples/s engi
 
 }  // namespace
 
-std::unique_ptr<Session> Session::open(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw ConfigError(path.string() + ": no such file");
+Session::Session() : handoff_(std::make_unique<Handoff>()) {}
+
+std::unique_ptr<Session> Session::open(const std::filesystem::path& path) { return open(path, {}); }
+
+std::unique_ptr<Session> Session::open(const std::filesystem::path& path, const std::vector<std::string>& model_overrides) {
+  if (!std::filesystem::exists(path)) throw std::runtime_error(path.string() + ": no such file");
   std::unique_ptr<Session> session(new Session());
   Session& s = *session;
   s.title_ = path.filename().string();
+  s.path_ = path;
   if (has_trace_magic(path)) {
     auto feed = std::make_unique<TraceFeed>();
     feed->reader = std::make_unique<pipeline::TraceReader>(path);
     s.trace_file_ = true;
     s.layout_ = feed->reader->layout();
-    if (s.layout_.streams.empty()) throw ConfigError(path.string() + ": the trace holds no streams");
+    if (s.layout_.streams.empty()) throw std::runtime_error(path.string() + ": the trace holds no streams");
     for (size_t i = 0; i < s.layout_.streams.size(); ++i) {
       const auto& ts = s.layout_.streams[i];
-      if (ts.id < 0 || ts.id > 1'000'000) throw ConfigError(path.string() + ": stream id out of range");
+      if (ts.id < 0 || ts.id > 1'000'000) throw std::runtime_error(path.string() + ": stream id out of range");
       if (static_cast<int>(feed->index_of_id.size()) <= ts.id) feed->index_of_id.resize(ts.id + 1, -1);
       feed->index_of_id[ts.id] = static_cast<int>(i);
-      s.info_.push_back({ts.name, "trace file", ts.values, std::vector<std::string>(ts.values.size()), {}, {}, 0.0});
+      StreamInfo info;
+      info.name = ts.name;
+      info.source = "trace file";
+      info.values = ts.values;
+      info.roles.assign(ts.values.size(), "");
+      s.info_.push_back(std::move(info));
     }
     feed->ring = std::make_unique<pipeline::TraceRing>(kTraceRing, std::max(1, s.layout_.width));
     s.trace_view_ = feed->ring.get();
@@ -204,119 +260,144 @@ std::unique_ptr<Session> Session::open(const std::filesystem::path& path) {
     return session;
   }
 
-  const SessionConfig config = load_session_config(path);
-  s.speed_ = config.speed;
-  pipeline::EngineConfig engine_config;
-  engine_config.decisions.mode = pipeline::DecisionMode::kPerSample;
-  auto feed = std::make_unique<EngineFeed>(engine_config);
-  int outputs = 0;
-  for (size_t i = 0; i < config.streams.size(); ++i) {
-    const StreamSpec& spec = config.streams[i];
-    const std::string who = "stream '" + spec.name + "'";
-    if (!std::filesystem::exists(spec.model)) throw ConfigError(who + ": model " + spec.model.string() + ": no such file");
-    const lfm::SafetensorsFile file = lfm::SafetensorsFile::read_file(spec.model);
-    auto model = std::make_shared<const lfm::Model>(lfm::Model::load(spec.model));
-    sensors::CsvOptions csv;
-    if (!spec.time_column.empty()) csv.time_column = spec.time_column;
-    for (const auto& c : spec.columns) csv.value_columns.emplace_back(c);
-    EngineFeed::Stream st;
-    if (!std::filesystem::exists(spec.csv)) throw ConfigError(who + ": " + spec.csv.string() + ": no such file");
-    st.source = std::make_unique<sensors::CsvSource>(spec.csv, csv, static_cast<int>(i));
-    encoders::SeriesNormalization norm;
-    if (auto it = file.metadata().find(encoders::kNormalizationKey); it != file.metadata().end())
-      norm = encoders::SeriesNormalization::from_json(it->second, spec.model.string());
-    const auto& columns = st.source->series().columns;
-    st.encoder = std::make_unique<encoders::SeriesFeatures>(columns, norm,
-                                                            encoders::SeriesFeaturesOptions{spec.masks, spec.time_since});
-    if (st.encoder->width() != model->input_size()) {
-      std::string names;
-      for (const auto& c : columns) names += (names.empty() ? "" : ", ") + c;
-      throw ConfigError(who + ": the model " + spec.model.filename().string() + " expects " +
-                        std::to_string(model->input_size()) + " inputs, but the stream gives " +
-                        std::to_string(st.encoder->width()) + " (" + names + (spec.masks ? " + masks" : "") +
-                        (spec.time_since ? " + time since" : "") + ")");
+
+  // A `liquid stream` configuration, read, checked and assembled by the pipeline's own code.
+  pipeline::StreamSetup setup = pipeline::parse_stream_config(path);
+  for (const std::string& m : model_overrides) {  // NAME=FILE, as `liquid stream --model`
+    const auto eq = m.find('=');
+    auto it = std::find_if(setup.models.begin(), setup.models.end(),
+                           [&](const auto& p) { return eq != std::string::npos && p.first == m.substr(0, eq); });
+    if (it == setup.models.end())
+      throw pipeline::StreamConfigError("model " + m + ": expected NAME=FILE, NAME a key of " + path.string() + "'s \"models\"");
+    it->second = m.substr(eq + 1);
+  }
+  s.models_ = setup.models;
+  for (size_t i = 0; i < setup.streams.size(); ++i)
+    if (setup.streams[i].source.kind == pipeline::SourceKind::kMqtt)
+      throw pipeline::StreamConfigError(path.string() + ": streams[" + std::to_string(i) + "] (" +
+                                        setup.streams[i].engine.name +
+                                        "): MQTT sources are live; the dashboard replays file sources only (use a trace "
+                                        "recorded by `liquid stream`, outputs.trace)");
+  // The dashboard paces the replay itself (speed, pause, step): the sources' own pacing is taken as
+  // its initial speed and switched off, and every stream is traced, since the window shows neurons.
+  s.speed_ = 0.0;
+  for (pipeline::StreamSpec& spec : setup.streams) {
+    if (spec.source.kind == pipeline::SourceKind::kCsv) s.speed_ = std::max(s.speed_, spec.source.speed);
+    spec.source.speed = 0.0;
+    spec.engine.trace = true;
+  }
+  auto feed = std::make_unique<EngineFeed>(std::move(setup));
+  pipeline::StreamSetup& st = feed->setup;
+  feed->models = pipeline::load_models(st);
+  pipeline::add_streams(st, feed->models, feed->engine);
+  pipeline::TraceRing* decisions = nullptr;
+  std::unique_ptr<pipeline::FusionModel> head;
+  try {
+    head = pipeline::make_fusion(st, feed->models, feed->engine);
+  } catch (const std::invalid_argument& e) {  // MultiHeadFusion: a head or rule that does not fit
+    throw pipeline::StreamConfigError(path.string() + ": fusion: " + e.what());
+  }
+  if (head) {
+    s.decision_names_ = head->names();
+    s.classes_ = head->kind() == pipeline::HeadKind::kClasses;
+    s.decisions_ = std::make_unique<pipeline::TraceRing>(4096, std::max<int>(1, static_cast<int>(s.decision_names_.size())));
+    decisions = s.decisions_.get();
+    Session* self = &s;
+    feed->engine.set_fusion(std::move(head), [decisions, self](const pipeline::Decision& d) {
+      decisions->write(d.time, d.argmax, d.values);
+      if (d.explanation.empty()) return;
+      Handoff& h = *self->handoff_;
+      std::unique_lock lock(h.explanations_mutex, std::try_to_lock);
+      if (!lock.owns_lock()) {  // the GUI is taking the list: skip rather than wait
+        self->explanations_skipped_.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      if (h.explanations.size() >= kExplanations) {
+        h.explanations.pop_front();
+        self->explanations_skipped_.fetch_add(1, std::memory_order_relaxed);
+      }
+      h.explanations.push_back({d.time, d.explanation});
+    });
+  }
+  s.layout_ = feed->engine.trace_layout();
+  s.own_ring_ = std::make_unique<pipeline::TraceRing>(kTraceRing, std::max(1, s.layout_.width));
+  feed->engine.add_trace_sink(std::make_shared<RingSink>(*s.own_ring_));
+  s.record_sink_ = std::make_shared<RecordSink>();
+  feed->engine.add_trace_sink(s.record_sink_);
+  s.trace_view_ = s.own_ring_.get();
+
+  feed->built = pipeline::build_sources(st, feed->models, feed->engine, false, feed->stop,
+                                        std::make_shared<pipeline::InterruptibleClock>(feed->stop));
+  std::vector<std::unique_ptr<sensors::Source>> parts;
+  feed->is_video.assign(st.streams.size(), 0);
+  s.info_.reserve(st.streams.size());
+  for (size_t id = 0; id < st.streams.size(); ++id) {
+    const pipeline::StreamSpec& spec = st.streams[id];
+    const int engine_id = static_cast<int>(id);  // add_streams adds them in the file's order
+    if (feed->built.sources[id]) {
+      parts.push_back(std::move(feed->built.sources[id]));
+      feed->route.push_back(engine_id);
     }
-    pipeline::StreamConfig sc;
-    sc.name = spec.name;
-    sc.model = feed->engine.add_model(model);
-    sc.trace = true;
-    if (spec.timeout > 0) sc.timeout = spec.timeout;
-    sc.late = pipeline::LatePolicy::kDrop;
-    feed->engine.add_stream(sc);
-    outputs += model->output_size();
+    feed->is_video[id] = spec.source.kind == pipeline::SourceKind::kVideo;
 
     StreamInfo info;
-    info.name = spec.name;
-    info.source = spec.csv.filename().string() + " -> " + spec.model.filename().string();
-    info.timeout = spec.timeout;
-    if (model->config().wired()) {
-      info.wiring = *model->config().wiring;
-      if (model->config().cell == lfm::CellKind::kLtc) {
-        model->for_each_parameter([&](const lfm::ParamRef& p) {
-          if (p.name.size() >= 2 && p.name.substr(p.name.size() - 2) == ".w" &&
-              p.name.find("sensory") == std::string::npos)
+    info.name = spec.engine.name;
+    info.model = spec.model;
+    info.video = feed->is_video[id];
+    static const char* const kKinds[] = {"csv", "wav", "video", "mqtt", "clips"};
+    const std::filesystem::path& file =
+        spec.source.kind == pipeline::SourceKind::kClips ? spec.source.schedule : spec.source.path;
+    info.source = std::string(kKinds[static_cast<int>(spec.source.kind)]) + " " + file.filename().string() + " -> " + spec.model;
+    info.timeout = std::isfinite(spec.engine.timeout) ? spec.engine.timeout : 0.0;
+    const lfm::Model& model = feed->engine.model(spec.engine.model);
+    if (model.config().wired()) {
+      info.wiring = *model.config().wiring;
+      if (model.config().cell == lfm::CellKind::kLtc) {
+        model.for_each_parameter([&](const lfm::ParamRef& p) {
+          if (p.name.size() >= 2 && p.name.substr(p.name.size() - 2) == ".w" && p.name.find("sensory") == std::string::npos)
             info.synapse_weight = p.value->cwiseAbs();
         });
       }
     }
-    s.info_.push_back(std::move(info));
-    feed->streams.push_back(std::move(st));
-  }
-
-  // The head: identity over every output unless the configuration gives weights.
-  const HeadSpec& head = config.head;
-  std::vector<std::string> names = head.names;
-  if (names.empty()) {
-    if (!head.weight.empty()) throw ConfigError(path.string() + ": head.weight needs head.names");
-    for (int k = 0; k < outputs; ++k) names.push_back("out" + std::to_string(k));
-  }
-  const int n = static_cast<int>(names.size());
-  Eigen::MatrixXf weight = Eigen::MatrixXf::Zero(n, outputs);
-  Eigen::VectorXf bias = Eigen::VectorXf::Zero(n);
-  if (head.weight.empty()) {
-    if (n != outputs)
-      throw ConfigError(path.string() + ": head.names has " + std::to_string(n) + " names but the models give " +
-                        std::to_string(outputs) + " outputs; add head.weight (names x outputs)");
-    weight.setIdentity();
-  } else {
-    if (static_cast<int>(head.weight.size()) != n) throw ConfigError(path.string() + ": head.weight needs one row per name");
-    for (int r = 0; r < n; ++r) {
-      if (static_cast<int>(head.weight[r].size()) != outputs)
-        throw ConfigError(path.string() + ": head.weight row " + std::to_string(r) + " has " +
-                          std::to_string(head.weight[r].size()) + " values, the models give " + std::to_string(outputs));
-      for (int c = 0; c < outputs; ++c) weight(r, c) = head.weight[r][c];
-    }
-  }
-  if (!head.bias.empty()) {
-    if (static_cast<int>(head.bias.size()) != n) throw ConfigError(path.string() + ": head.bias needs one value per name");
-    for (int r = 0; r < n; ++r) bias(r) = head.bias[r];
-  }
-  s.decision_names_ = names;
-  s.classes_ = head.classes;
-  s.decisions_ = std::make_unique<pipeline::TraceRing>(4096, n);
-  pipeline::TraceRing* decisions = s.decisions_.get();
-  feed->engine.set_fusion(
-      std::make_unique<pipeline::LinearHead>(head.classes ? pipeline::HeadKind::kClasses : pipeline::HeadKind::kValues,
-                                             names, weight, bias),
-      [decisions](const pipeline::Decision& d) { decisions->write(d.time, d.argmax, d.values); });
-  s.layout_ = feed->engine.trace_layout();
-  s.own_ring_ = std::make_unique<pipeline::TraceRing>(kTraceRing, std::max(1, s.layout_.width));
-  feed->engine.add_trace_sink(std::make_shared<RingSink>(*s.own_ring_));
-  s.trace_view_ = s.own_ring_.get();
-  for (size_t i = 0; i < s.info_.size() && i < s.layout_.streams.size(); ++i) {
-    StreamInfo& info = s.info_[i];
-    info.values = s.layout_.streams[i].values;
+    // The trace layout lists the streams by id, all of them traced.
+    const auto ls = std::find_if(s.layout_.streams.begin(), s.layout_.streams.end(),
+                                 [&](const pipeline::TracedStream& t) { return t.id == engine_id; });
+    if (ls != s.layout_.streams.end()) info.values = ls->values;
     info.roles.assign(info.values.size(), "");
-    if (info.wiring) {
+    if (info.wiring)
       for (int k = 0; k < info.wiring->units() && k < static_cast<int>(info.roles.size()); ++k)
         info.roles[k] = std::string(lfm::neuron_type_name(info.wiring->neuron_type(k)));
-    }
+    s.info_.push_back(std::move(info));
   }
+  if (!parts.empty()) feed->merged = std::make_unique<pipeline::MergedSource>(std::move(parts));
   s.live_ = std::make_unique<StreamLive[]>(s.info_.size());
+  s.handoff_->frames = std::make_unique<Handoff::Frame[]>(s.info_.size());
   feed->live = s.live_.get();
+  feed->handoff = s.handoff_.get();
   s.feed_ = std::move(feed);
   s.launch();
   return session;
+}
+
+void Session::take_explanations(std::vector<Explanation>& out) {
+  out.clear();
+  std::deque<Explanation> taken;
+  {
+    std::lock_guard lock(handoff_->explanations_mutex);
+    taken.swap(handoff_->explanations);
+  }
+  out.assign(std::make_move_iterator(taken.begin()), std::make_move_iterator(taken.end()));
+}
+
+bool Session::latest_frame(int stream, cv::Mat& out, double& time) {
+  if (!handoff_->frames || stream < 0 || stream >= static_cast<int>(info_.size()) || !info_[stream].video) return false;
+  Handoff::Frame& f = handoff_->frames[stream];
+  std::lock_guard lock(f.mutex);
+  if (f.image.empty()) return false;
+  f.image.copyTo(out);
+  time = f.time;
+  f.fresh = false;
+  return true;
 }
 
 void Session::launch() { thread_ = std::thread([this] { worker(); }); }
@@ -366,13 +447,28 @@ std::string Session::error() const {
   return error_;
 }
 
+void Session::set_recorder(std::shared_ptr<pipeline::TraceSink> sink) {
+  if (!record_sink_) throw std::runtime_error("only a running engine can be recorded, not a trace file");
+  std::lock_guard lock(mutex_);
+  pending_recorder_ = std::move(sink);
+  recorder_changed_ = true;
+  wake_.notify_all();
+}
+
 void Session::worker() {
   Clock::time_point anchor_wall;
   double anchor_time = 0.0;
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [&] { return stop_ || ((running_ || steps_ > 0) && !finished_.load()); });
+    wake_.wait(lock, [&] { return stop_ || recorder_changed_ || ((running_ || steps_ > 0) && !finished_.load()); });
     if (stop_) return;
+    if (recorder_changed_) {  // between batches: no record is half written
+      recorder_changed_ = false;
+      if (record_sink_->target) record_sink_->target->flush();
+      record_sink_->target = std::move(pending_recorder_);
+      pending_recorder_.reset();
+      continue;
+    }
     double time = 0.0;
     size_t max = 4096;
     double until = std::numeric_limits<double>::infinity();
@@ -406,6 +502,15 @@ void Session::worker() {
       finished_.store(true, std::memory_order_release);
     }
   }
+}
+
+double Session::worker_cpu_seconds() const {
+  clockid_t clock;
+  timespec ts{};
+  if (!thread_.joinable() || pthread_getcpuclockid(const_cast<std::thread&>(thread_).native_handle(), &clock) != 0 ||
+      clock_gettime(clock, &ts) != 0)
+    return 0.0;
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 void Session::run_to_end_for_benchmark() {

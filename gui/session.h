@@ -1,10 +1,15 @@
-// Session: what the dashboard watches. Either a live engine fed from CSV series (a stream
-// configuration, session_config.h) or a recorded trace file (LQTRACE1, pipeline/trace.h) replayed
-// at its own pace. Both run on one worker thread that owns everything it writes; the GUI thread
-// only reads:
+// Session: what the dashboard watches. Either a live engine built from a `liquid stream`
+// configuration (pipeline/stream_config.h, assembled by pipeline/stream_assembly.h exactly as
+// apps/cmd_stream.cpp does) or a recorded trace file (LQTRACE1, pipeline/trace.h) replayed at its own
+// pace. Both run on one worker thread that owns everything it writes; the GUI thread only reads:
 //   - traces and decisions from TraceRings (seqlocks: the worker never waits for a reader, a slow
 //     reader loses the oldest records and is told how many);
-//   - per-stream counters from atomics the worker publishes after each batch.
+//   - per-stream counters from atomics the worker publishes after each batch;
+//   - the decisions' explanations (MultiHeadFusion's heads, rules and reasons) and the latest video
+//     frame of each video stream, handed over with try_lock: when the GUI happens to hold the lock
+//     the worker skips that item (counted) instead of waiting.
+// The file sources are read in time order on the worker (MergedSource, the configuration's
+// "time_ordered" way), paced by the dashboard's replay speed, so pause and step are exact.
 // The GUI never calls into the Engine, so a hidden or slow window cannot slow the engine down.
 // Controls (start, pause, step, speed) take a mutex the worker holds only between batches.
 #pragma once
@@ -20,6 +25,8 @@
 #include <thread>
 #include <vector>
 
+#include <opencv2/core/mat.hpp>
+
 #include "lfm/wiring.h"
 #include "pipeline/trace.h"
 
@@ -28,7 +35,9 @@ namespace liquid::gui {
 // What the views need to know about one stream, fixed when the session opens.
 struct StreamInfo {
   std::string name;
-  std::string source;                  // "room.csv -> room.safetensors" or "trace file"
+  std::string source;                  // "csv datatest.txt -> occupancy" or "trace file"
+  std::string model;                   // the configuration's model name ("" for trace files)
+  bool video = false;                  // a video source: the session keeps its latest frame
   std::vector<std::string> values;     // the trace's value names (h0, h1, ...)
   std::vector<std::string> roles;      // per value: "motor", "command", "inter" or "" (unknown)
   std::optional<lfm::Wiring> wiring;   // wired models only
@@ -48,9 +57,11 @@ struct StreamLive {
 class Session {
  public:
   // Opens a trace file (recognised by its LQTRACE1 magic) or a stream configuration JSON. Throws
-  // std::runtime_error (ConfigError, CsvError, FormatError ...) with a message for the window; a
+  // std::runtime_error (StreamConfigError, CsvError, FormatError ...) with a message for the window; a
   // model that does not fit its stream is such an error. The session starts paused.
   static std::unique_ptr<Session> open(const std::filesystem::path& path);
+  // The same, for a stream configuration, with models replaced: NAME=FILE as `liquid stream --model`.
+  static std::unique_ptr<Session> open(const std::filesystem::path& path, const std::vector<std::string>& model_overrides);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -65,6 +76,22 @@ class Session {
   const std::vector<std::string>& decision_names() const { return decision_names_; }
   bool decisions_are_classes() const { return classes_; }
   const StreamLive& live(int stream) const { return live_[stream]; }
+  // The configuration's models (name, file), for choosing another file for one of them.
+  const std::vector<std::pair<std::string, std::filesystem::path>>& models() const { return models_; }
+  const std::filesystem::path& path() const { return path_; }
+
+  // Explanations of the decisions since the last call (JSON from FusionModel::explanation(), in
+  // decision order, at most kExplanations kept); empty when the fusion gives none.
+  struct Explanation {
+    double time = 0.0;
+    std::string json;
+  };
+  static constexpr size_t kExplanations = 2048;
+  void take_explanations(std::vector<Explanation>& out);
+  uint64_t explanations_skipped() const { return explanations_skipped_.load(std::memory_order_relaxed); }
+  // The latest frame of a video stream (BGR, as decoded; empty until one arrived) and its time.
+  // Copied at most every 40 ms of wall time, so a fast replay does not copy every frame.
+  bool latest_frame(int stream, cv::Mat& out, double& time);
 
   void start();
   void pause();
@@ -74,15 +101,23 @@ class Session {
   bool running() const;
   bool finished() const { return finished_.load(std::memory_order_acquire); }
   uint64_t processed() const { return processed_.load(std::memory_order_relaxed); }
+  // CPU seconds the worker thread (engine, encoders, sources) has used: what the GUI must not
+  // raise, measurable on a busy machine where wall-clock throughput is not.
+  double worker_cpu_seconds() const;
   std::string error() const;   // the worker's error, empty if none
+
+  // Records the engine's neuron trace (every traced stream) into `sink` from the next batch on; null
+  // stops (the previous sink is destroyed on the worker, between batches). Engine sessions only.
+  void set_recorder(std::shared_ptr<pipeline::TraceSink> sink);
 
   // Runs everything as fast as possible on the calling thread (benchmarks, tests), no pacing.
   void run_to_end_for_benchmark();
 
-  struct Feed;  // the worker's data source: engine + CSV sources, or a trace reader
+  struct Feed;  // the worker's data source: engine + its sources, or a trace reader
+  struct Handoff;  // explanations and frames, GUI <-> worker
 
  private:
-  Session() = default;
+  Session();
   void worker();
   void launch();
 
@@ -96,11 +131,19 @@ class Session {
   std::vector<std::string> decision_names_;
   bool classes_ = true;
   std::unique_ptr<StreamLive[]> live_;
+  std::vector<std::pair<std::string, std::filesystem::path>> models_;
+  std::filesystem::path path_;
+  std::unique_ptr<Handoff> handoff_;
+  std::atomic<uint64_t> explanations_skipped_{0};
   std::unique_ptr<Feed> feed_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false, running_ = false, anchored_ = false;
+  bool recorder_changed_ = false;
+  std::shared_ptr<pipeline::TraceSink> pending_recorder_;
+  struct RecordSink;
+  std::shared_ptr<RecordSink> record_sink_;
   int steps_ = 0;
   double speed_ = 1.0;
   std::string error_;

@@ -1,8 +1,11 @@
 // Widget tests for liquid-dashboard (QtTest, QT_QPA_PLATFORM=offscreen): replaying a trace file
-// made here with BinaryTraceWriter, loading a stream configuration and receiving decisions,
-// choosing neurons (list and wiring click), and bad input shown in the window without a crash.
+// made here with BinaryTraceWriter; `liquid stream` configurations (one made here, and the shipped
+// samples/stream/occupancy.json and samples/smart-home/config.json) run with decisions, reasons,
+// alerts and the camera preview; choosing neurons (list and wiring click) and models; recording a
+// trace; bad input shown in the window without a crash.
 #include <QComboBox>
 #include <QGraphicsView>
+#include <QLabel>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -29,7 +32,10 @@ class DashboardTest : public QObject {
   QTemporaryDir dir_;
   QString path(const QString& name) const { return dir_.filePath(name); }
 
-  // A 4-input LTC with an AutoNCP wiring (2 motor neurons) and a CSV of `channels` columns.
+  static QString source_file(const char* relative) { return QString(LIQUID_SOURCE_DIR "/") + relative; }
+
+  // A `liquid stream` configuration: a 4-input LTC with an AutoNCP wiring (2 motor neurons) over a
+  // CSV of `channels` columns, its two motor outputs as the classes of a stream head.
   QString make_config(int channels, const QString& name = "config.json") {
     const auto config = liquid::lfm::config_from_json(
         {{"model", "LTC"}, {"input_size", 4}, {"wiring", {{"class", "AutoNCP"}, {"units", 10}, {"output_dim", 2}}}},
@@ -44,14 +50,21 @@ class DashboardTest : public QObject {
       for (int c = 0; c < channels; ++c) csv << "," << std::sin(0.3 * r + c);
       csv << "\n";
     }
-    nlohmann::json j = {{"streams", {{{"name", "room"}, {"source", {{"csv", "series.csv"}}}, {"model", "ltc.safetensors"}}}},
-                        {"head", {{"kind", "classes"}, {"names", {"empty", "occupied"}}}},
-                        {"speed", 0}};
+    nlohmann::json j = {
+        {"models", {{"ltc", "ltc.safetensors"}}},
+        {"streams",
+         {{{"name", "room"},
+           {"model", "ltc"},
+           {"timeout", 2},
+           {"source", {{"kind", "csv"}, {"path", "series.csv"}, {"time_column", "time"}}},
+           {"encoder", {{"kind", "series"}, {"normalization", "none"}}}}}},
+        {"fusion", {{"head", "stream"}, {"stream", "room"}, {"kind", "classes"}, {"names", {"empty", "occupied"}}}}};
     std::ofstream(path(name).toStdString()) << j.dump();
     return path(name);
   }
 
   static void run_to_end(MainWindow& w) {
+    w.set_speed(0);  // as fast as possible
     w.start();
     QTRY_VERIFY_WITH_TIMEOUT(w.session()->finished(), 10000);
     w.poll();
@@ -141,11 +154,30 @@ class DashboardTest : public QObject {
 
     // A model that does not fit the stream: 3 columns for a 4-input model.
     QVERIFY(!w.open_file(make_config(3, "three.json")));
-    QVERIFY2(w.message().contains("expects 4 inputs"), qPrintable(w.message()));
+    QVERIFY2(w.message().contains("takes 4 inputs"), qPrintable(w.message()));
 
-    std::ofstream(path("typo.json").toStdString()) << R"({"streams": [{"source": {"csv": "series.csv"}, "modle": "x"}]})";
+    // An unknown field, an unknown source kind, a model name no "models" key gives.
+    std::ofstream(path("typo.json").toStdString())
+        << R"({"models": {"ltc": "ltc.safetensors"}, "streams": [{"name": "a", "modle": "ltc", "source": {"kind": "csv", "path": "series.csv"}}]})";
     QVERIFY(!w.open_file(path("typo.json")));
     QVERIFY2(w.message().contains("modle"), qPrintable(w.message()));
+    std::ofstream(path("kind.json").toStdString())
+        << R"({"models": {"ltc": "ltc.safetensors"}, "streams": [{"name": "a", "model": "ltc", "source": {"kind": "webcam"}}]})";
+    QVERIFY(!w.open_file(path("kind.json")));
+    QVERIFY2(w.message().contains("kind") && w.message().contains("kind.json"), qPrintable(w.message()));
+    QVERIFY(!w.open_file(make_config(4), {"nosuch=ltc.safetensors"}));
+    QVERIFY2(w.message().contains("nosuch"), qPrintable(w.message()));
+
+    // A live MQTT source cannot be replayed in time order: said, not hung on.
+    std::ofstream(path("mqtt.json").toStdString())
+        << R"({"models": {"ltc": "ltc.safetensors"}, "streams": [{"name": "a", "model": "ltc", "source": {"kind": "mqtt", "topic": "t", "width": 4}}]})";
+    QVERIFY(!w.open_file(path("mqtt.json")));
+    QVERIFY2(w.message().contains("MQTT"), qPrintable(w.message()));
+
+    // A model file that is not one.
+    std::ofstream(path("junk.safetensors").toStdString()) << "not a model";
+    QVERIFY(!w.open_file(make_config(4), {"ltc=" + path("junk.safetensors").toStdString()}));
+    QVERIFY2(w.message().contains("junk.safetensors"), qPrintable(w.message()));
 
     std::ofstream(path("broken.lqtrace").toStdString(), std::ios::binary) << "LQTRACE1\x01\x00";
     QVERIFY(!w.open_file(path("broken.lqtrace")));
@@ -154,6 +186,82 @@ class DashboardTest : public QObject {
     QCOMPARE(w.session(), running);
     run_to_end(w);  // the first session still works
     QCOMPARE(w.decision_view()->count(), size_t(60));
+  }
+
+  // samples/stream/occupancy.json as `liquid stream` runs it: the room readings of datatest.txt
+  // through the trained occupancy CfC, decisions on change.
+  void runs_the_occupancy_stream_config() {
+    MainWindow w;
+    w.resize(1200, 800);
+    w.show();
+    QVERIFY2(w.open_file(source_file("samples/stream/occupancy.json")), qPrintable(w.message()));
+    QCOMPARE(w.streams_table()->rowCount(), 1);
+    QCOMPARE(w.streams_table()->item(0, 0)->text(), QString("room"));
+    QVERIFY(w.session()->decision_names().size() == 2);
+    w.set_speed(0);
+    run_to_end(w);
+    QVERIFY2(w.session()->error().empty(), w.session()->error().c_str());
+    QCOMPARE(w.session()->processed(), uint64_t(2665));  // every row of datatest.txt
+    QCOMPARE(w.streams_table()->item(0, 2)->text(), QString("2665"));
+    QVERIFY(w.decision_view()->count() >= 2);  // on_change: the first decision and every change
+    const QString current = w.decision_view()->current_text();
+    const auto& names = w.session()->decision_names();
+    QVERIFY2(std::find(names.begin(), names.end(), current.toStdString()) != names.end(), qPrintable(current));
+    QCOMPARE(w.neuron_view()->history(0)->size(), size_t(2665));
+    auto* neurons = w.neuron_view();
+    const size_t before = neurons->plotted_lines();
+    neurons->select_neuron(3);
+    QCOMPARE(neurons->plotted_lines(), before + 1);
+    QVERIFY(w.message().isEmpty());
+  }
+
+  // samples/smart-home/config.json: room, voice and camera on one timeline, MultiHeadFusion's named
+  // heads, the lights rule and the reason of each decision, the camera's preview.
+  void runs_the_smart_home_config() {
+    MainWindow w;
+    w.resize(1280, 820);
+    w.show();
+    QVERIFY2(w.open_file(source_file("samples/smart-home/config.json")), qPrintable(w.message()));
+    QCOMPARE(w.streams_table()->rowCount(), 3);
+    const auto& names = w.session()->decision_names();
+    QVERIFY(std::find(names.begin(), names.end(), "lights") != names.end());
+    QVERIFY(std::find(names.begin(), names.end(), "motion") != names.end());
+    QVERIFY(w.preview()->isVisible());  // the camera stream
+    w.set_speed(0);
+    run_to_end(w);
+    QVERIFY2(w.session()->error().empty(), w.session()->error().c_str());
+    for (int r = 0; r < 3; ++r) QVERIFY(w.streams_table()->item(r, 2)->text().toULongLong() > 0);
+    QVERIFY(w.decision_view()->count() > 0);
+    const QString current = w.decision_view()->current_text();
+    QVERIFY2(current.contains("occupancy") && current.contains("lights"), qPrintable(current));
+    const QString reasons = w.decision_view()->reasons_text();
+    QVERIFY2(reasons.contains("occupancy") && reasons.contains("room") && reasons.contains("n"), qPrintable(reasons));
+    // The spoken "1"s switch the lights on: a highlighted alert names the rule and its trigger.
+    bool lights_on = false;
+    for (int r = 0; r < w.decision_view()->alert_count(); ++r)
+      lights_on = lights_on || w.decision_view()->alert(r).contains("lights ON (by command=1)");
+    QVERIFY(lights_on);
+    QVERIFY(w.preview()->pixmap().isNull() == false);
+    // The camera's neurons (an LTC) and the voice's (a CfC) are watched like any others.
+    w.neuron_view()->set_stream(2);
+    QVERIFY(w.neuron_view()->history(2)->size() > 0);
+  }
+
+  void records_a_replayable_trace() {
+    MainWindow w;
+    QVERIFY(w.open_file(make_config(4)));
+    QVERIFY(w.record(path("recorded.lqtrace")));
+    QVERIFY(w.recording());
+    run_to_end(w);
+    QVERIFY(w.record({}));
+    QVERIFY(w.open_file(make_config(4)));  // the recording session is gone: its file is closed
+    QVERIFY2(w.open_file(path("recorded.lqtrace")), qPrintable(w.message()));
+    QVERIFY(w.session()->is_trace_file());
+    run_to_end(w);
+    QCOMPARE(w.neuron_view()->history(0)->size(), size_t(60));
+
+    QVERIFY(!w.record(path("again.lqtrace")));  // a trace file is replayed, not recorded
+    QVERIFY(!w.message().isEmpty());
   }
 };
 
