@@ -5,10 +5,14 @@
 
 #include "apps/commands.h"
 #include "tasks/fsdd.h"
+#include "tasks/seattle_weather.h"
+#include "tasks/stocks.h"
 
 int main(int argc, char** argv) {
   // Tasks whose loaders live above lfm (tasks/) join the trainer's built-in ones.
   liquid::tasks::register_fsdd_task();
+  liquid::tasks::register_stocks_task();
+  liquid::tasks::register_seattle_weather_task();
   CLI::App app{"liquid: liquid time-constant and closed-form continuous-time networks on irregular streams"};
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, liquid::apps::Command>> commands;
