@@ -5,9 +5,10 @@
 # The model takes 40 log-mel bands per frame (the element's default); GST_PLUGIN_PATH defaults to
 # the build tree's plugins/ folder.
 set -eu
-wav=${1:?usage: audio_cell.sh FILE.wav MODEL.safetensors}
-model=${2:?usage: audio_cell.sh FILE.wav MODEL.safetensors}
+wav=${1:?usage: audio_cell.sh FILE.wav MODEL.safetensors [RATE]}
+model=${2:?usage: audio_cell.sh FILE.wav MODEL.safetensors [RATE]}
+rate=${3:-16000}  # the sample rate the model was trained at (FSDD: 8000)
 here=$(cd "$(dirname "$0")/../.." && pwd)
 export GST_PLUGIN_PATH=${GST_PLUGIN_PATH:-$here/build/plugins}
-exec gst-launch-1.0 -m filesrc location="$wav" ! decodebin ! audioconvert ! audioresample ! audio/x-raw,rate=16000 ! \
+exec gst-launch-1.0 -m filesrc location="$wav" ! decodebin ! audioconvert ! audioresample ! audio/x-raw,rate="$rate" ! \
   liquidaudiofeatures kind=log-mel bands=40 window=0.025 hop=0.010 ! liquidcell model="$model" ! fakesink
