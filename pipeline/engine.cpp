@@ -319,6 +319,7 @@ void Engine::replay() {
     const Group& g = *groups_[s.group];
     const double t = it.frame->time;
     if (mode == DecisionMode::kRate) check_rate(t);  // decisions due before this sample
+    wake_until(t);                                    // and those the fusion model asked for
     if (!direct_latest_) std::copy_n(item_y_.data() + it.y_offset, g.out, latest_.data() + s.output_offset);
     s.fused_time = t;
     ++s.stats.samples;

@@ -23,7 +23,9 @@
 //
 // Fusion and decisions. After the cells, the frames are replayed in arrival order: each updates its
 // stream's latest output, the trace, and the decision logic, so decisions are exactly what
-// sample-by-sample processing would give. Staleness and the decision rate compare times of
+// sample-by-sample processing would give. A fusion model may also ask to decide at a time of its
+// own (FusionModel::next_wake: a spoken command is committed 0.25 s after the voice went silent),
+// which the engine does before applying any later sample. Staleness and the decision rate compare times of
 // different streams, so streams fused together must share a time base (say Unix seconds).
 //
 // State that survives: save_state() copies out everything that changes while the engine runs
@@ -142,7 +144,8 @@ class Engine {
   // LateSampleError) after the frames before it were applied; the frames after it are not.
   void process(std::span<const encoders::FeatureFrame> frames);
   void process(const encoders::FeatureFrame& frame) { process({&frame, 1}); }
-  // kRate: emits the decisions due before `time` when no sample comes (a clock tick).
+  // A clock tick when no sample comes: kRate emits the decisions due before `time`, and every mode
+  // with decisions those the fusion model asked for up to `time` (FusionModel::next_wake).
   void advance_to(double time);
 
   int stream_count() const { return static_cast<int>(streams_.size()); }
@@ -202,6 +205,7 @@ class Engine {
   void replay();
   void decide(double time, bool on_change);
   void check_rate(double time);
+  void wake_until(double time);  // FusionModel::next_wake() decisions before `time`
 
   EngineConfig config_;
   std::vector<std::unique_ptr<Group>> groups_;

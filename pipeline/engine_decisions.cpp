@@ -3,6 +3,7 @@
 // the cell batching in engine.cpp; both are members of Engine.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "pipeline/engine.h"
 
@@ -11,6 +12,18 @@ namespace liquid::pipeline {
 void Engine::advance_to(double time) {
   if (!finalized_) finalize();
   if (config_.decisions.mode == DecisionMode::kRate && rate_started_) check_rate(time);
+  wake_until(std::nextafter(time, std::numeric_limits<double>::infinity()));  // wakes at `time` too
+}
+
+void Engine::wake_until(double time) {
+  const DecisionMode mode = config_.decisions.mode;
+  if (!fusion_ || (mode != DecisionMode::kPerSample && mode != DecisionMode::kOnChange)) return;
+  for (double wake = fusion_->next_wake(); wake < time;) {
+    decide(wake, mode == DecisionMode::kOnChange);
+    const double next = fusion_->next_wake();
+    if (!(next > wake)) return;  // a model whose wake did not move on is not woken again for it
+    wake = next;
+  }
 }
 
 void Engine::check_rate(double time) {

@@ -10,6 +10,7 @@
 
 #include <Eigen/Core>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -42,6 +43,11 @@ class FusionModel {
   // Why the last evaluate() decided what it did, as a JSON object (copied into
   // Decision::explanation); empty when the model has nothing to add (LinearHead).
   virtual std::string_view explanation() const { return {}; }
+  // The stream time at which the model wants to be evaluated even if no sample comes by then (an
+  // event committed after a silence, a condition held long enough); infinity: none. The engine
+  // decides at that time before it applies a later sample (and in advance_to), so such decisions
+  // do not wait for the next sample of some other stream.
+  virtual double next_wake() const { return std::numeric_limits<double>::infinity(); }
   virtual void set_state(std::span<const double> state) {
     if (!state.empty()) throw std::invalid_argument("this fusion model has no state, but was given " +
                                                     std::to_string(state.size()) + " values");

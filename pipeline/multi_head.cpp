@@ -193,6 +193,27 @@ void MultiHeadFusion::explain_neurons(const Head& h, int cls, std::span<const fl
   out += ']';
 }
 
+// The first time t >= from + span at which `t - from >= span` holds in double arithmetic (what
+// evaluate() tests), so a decision at the returned time does commit.
+static double due(double from, double span) {
+  double t = from + span;
+  while (t - from < span) t = std::nextafter(t, std::numeric_limits<double>::infinity());
+  return t;
+}
+
+double MultiHeadFusion::next_wake() const {
+  double wake = std::numeric_limits<double>::infinity();
+  for (const Head& h : heads_)
+    if (h.cfg.endpoint > 0 && h.cache_time > h.committed) wake = std::min(wake, due(h.cache_time, h.cfg.endpoint));
+  for (const auto& rule : triggers_)
+    for (const Trigger& tr : rule) {
+      const Head& h = heads_[tr.head];
+      if (h.cfg.endpoint == 0 && tr.for_s > 0 && h.value == tr.code && tr.fired_since != h.since)
+        wake = std::min(wake, due(h.since, tr.for_s));
+    }
+  return wake;
+}
+
 void MultiHeadFusion::evaluate(double time, std::span<const float> input, std::span<const unsigned char> fresh,
                                std::span<float> out) {
   if (static_cast<int>(input.size()) != input_size_ || out.size() != names_.size())

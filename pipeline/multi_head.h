@@ -91,6 +91,8 @@ class MultiHeadFusion : public FusionModel {
   void evaluate(double time, std::span<const float> input, std::span<const unsigned char> fresh,
                 std::span<float> out) override;
   std::string_view explanation() const override { return explanation_; }
+  // The earliest of: an endpoint head's silence running out, a held trigger's "for" running out.
+  double next_wake() const override;
   std::vector<double> state() const override;
   void set_state(std::span<const double> state) override;
 

@@ -105,8 +105,15 @@ TEST(MultiHeadFusion, EndpointCommitsTheLastOutputOnceAfterTheSilence) {
   const auto last_values = rig.decisions.back()["values"];
   rig.engine.process(frame(0, 20.1, {0.0f, 0.0f}));  // 0.06 s after: still within the endpoint
   EXPECT_TRUE(rig.decisions.back()["heads"]["command"]["value"].is_null());
-  rig.engine.process(frame(0, 21.0, {0.0f, 0.0f}));  // silent for 0.96 s: commit
-  const auto& commit = rig.decisions.back()["heads"]["command"];
+  const size_t before = rig.decisions.size();
+  rig.engine.process(frame(0, 21.0, {0.0f, 0.0f}));  // silent for 0.96 s
+  // The commit does not wait for this reading: the engine woke the fusion when the 0.2 s of silence
+  // ran out (20.04 + 0.2 s), a decision of its own (no stream triggered it), then the reading's.
+  ASSERT_EQ(rig.decisions.size(), before + 2);
+  const auto& woken = rig.decisions[before];
+  EXPECT_NEAR(woken["time"].get<double>(), 20.24, 1e-9);
+  EXPECT_TRUE(woken["trigger"].is_null());
+  const auto& commit = woken["heads"]["command"];
   ASSERT_TRUE(commit.value("heard", false));
   int best = 0;
   for (int k = 1; k < 3; ++k)
@@ -114,9 +121,10 @@ TEST(MultiHeadFusion, EndpointCommitsTheLastOutputOnceAfterTheSilence) {
   EXPECT_EQ(commit["best"], std::string(1, static_cast<char>('a' + best)));
   EXPECT_DOUBLE_EQ(commit["at"].get<double>(), std::round(20.04 * 1000) / 1000);
   EXPECT_NEAR(commit["p"].get<double>(), last_values[2 + best].get<double>(), 1e-3);
-  // The rule follows the command; the next decision commits nothing.
-  const auto& lights = rig.decisions.back()["rules"]["lights"];
-  EXPECT_EQ(lights["fired"], best != 2);
+  // The rule follows the command; the reading's decision and the next commit nothing.
+  EXPECT_EQ(woken["rules"]["lights"]["fired"], best != 2);
+  EXPECT_TRUE(rig.decisions.back()["heads"]["command"]["value"].is_null());
+  EXPECT_EQ(rig.decisions.back()["rules"]["lights"]["fired"], false);
   rig.engine.process(frame(0, 22.0, {0.0f, 0.0f}));
   EXPECT_TRUE(rig.decisions.back()["heads"]["command"]["value"].is_null());
   EXPECT_EQ(rig.decisions.back()["rules"]["lights"]["fired"], false);
