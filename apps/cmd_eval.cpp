@@ -49,7 +49,12 @@ Command add_eval_command(CLI::App& app) {
     }
     const std::optional<lfm::Normalization> normalization = lfm::read_model_normalization(file);
     // Without stored statistics, refit them on the training split as training did.
-    lfm::DatasetSplits splits = lfm::load_task_data(lfm::task_from_name(task, "--task"), opt->data, !normalization);
+    // The task's options the model was trained with (the weather task's window), if any.
+    nlohmann::json task_options = nlohmann::json::object();
+    if (const auto it = file.metadata().find("liquid.task_options"); it != file.metadata().end() && opt->task.empty())
+      task_options = nlohmann::json::parse(it->second);
+    lfm::DatasetSplits splits =
+        lfm::load_task_data(lfm::task_from_name(task, "--task"), opt->data, !normalization, task_options);
     if (!normalization)
       std::fprintf(stderr, "liquid eval: %s carries no normalisation; using the training split's\n",
                    opt->model.c_str());

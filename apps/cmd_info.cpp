@@ -29,12 +29,22 @@ Command add_info_command(CLI::App& app) {
       return 0;
     }
     std::printf("model:       %s\n", opt->model.c_str());
-    std::printf("cell:        %s\n", c.describe().c_str());
+    std::printf("cell:        %s\n", c.backbone() ? "LFM backbone between an input and an output projection"
+                                                     : c.describe().c_str());
+    if (c.backbone()) std::printf("genome:      %s\n", lfm::backbone::to_string(c.genome).c_str());
     std::printf("inputs:      %d\n", model.input_size());
     std::printf("outputs:     %d\n", model.output_size());
-    std::printf("state:       %d neurons%s, %lld bytes per stream\n", model.state_size(),
-                c.mixed_memory ? " (+ LSTM memory)" : "", static_cast<long long>(model.state_bytes()));
-    std::printf("parameters:  %lld trainable\n", static_cast<long long>(model.parameter_count()));
+    if (c.backbone()) {
+      std::printf("parameters:  %lld trainable, %lld active per sample\n",
+                  static_cast<long long>(model.parameter_count()), static_cast<long long>(model.active_parameter_count()));
+      std::printf("state:       %lld / %lld / %lld bytes per stream at a context of 1k / 8k / 32k samples\n",
+                  static_cast<long long>(model.state_bytes(1024)), static_cast<long long>(model.state_bytes(8192)),
+                  static_cast<long long>(model.state_bytes(32768)));
+    } else {
+      std::printf("state:       %d neurons%s, %lld bytes per stream\n", model.state_size(),
+                  c.mixed_memory ? " (+ LSTM memory)" : "", static_cast<long long>(model.state_bytes()));
+      std::printf("parameters:  %lld trainable\n", static_cast<long long>(model.parameter_count()));
+    }
     if (c.wiring) std::printf("wiring:      %s\n", lfm::summary(*c.wiring).c_str());
     if (opt->tensors) {
       model.for_each_parameter([](const lfm::ParamRef& p) {

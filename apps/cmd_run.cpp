@@ -1,5 +1,6 @@
 // liquid run MODEL --input FILE.csv: one output row per input row, each sample stepping the model
 // across the real time since the previous one.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -29,6 +30,9 @@ Command add_run_command(CLI::App& app) {
   cmd->add_flag("--state", opt->state, "Also write the hidden state after each row (h1..hN)");
   return [opt]() {
     const lfm::Model model = lfm::Model::load(opt->model);
+    if (opt->state && model.config().backbone())
+      throw std::runtime_error(opt->model + ": --state writes a cell's hidden state; a backbone model's state is its "
+                               "units' caches (conv windows, KV caches, liquid h), not one vector");
     const sensors::CsvSeries series = sensors::read_csv_series(opt->input, model.input_size());
     for (size_t r = 0; r < series.rows(); ++r)
       for (size_t c = 0; c < series.width(); ++c)
@@ -48,7 +52,8 @@ Command add_run_command(CLI::App& app) {
       for (int k = 0; k < model.state_size(); ++k) std::fprintf(out, ",h%d", k + 1);
     std::fprintf(out, "\n");
 
-    lfm::ModelState state = model.initial_state();
+    // A backbone's full-attention cache is sized for the whole file.
+    lfm::ModelState state = model.initial_state(std::max<int64_t>(1, static_cast<int64_t>(series.rows())));
     lfm::ModelWorkspace ws = model.make_workspace();
     std::vector<float> y(model.output_size());
     double t_prev = opt->t0;

@@ -13,7 +13,8 @@ namespace {
 
 constexpr const char* kConfigKey = "liquid.config";
 
-std::variant<CfcCell, WiredCfcCell, LtcCell> make_cell(const ModelConfig& c) {
+Model::Cell make_cell(const ModelConfig& c) {
+  if (c.backbone()) return backbone::BackboneNet(c.input_size, c.genome, c.backbone_outputs);
   if (c.cell == CellKind::kLtc) {
     return LtcCell(c.ltc, c.wiring->adjacency().cast<float>(), c.wiring->sensory_adjacency().cast<float>());
   }
@@ -25,13 +26,34 @@ std::variant<CfcCell, WiredCfcCell, LtcCell> make_cell(const ModelConfig& c) {
 }
 
 int cell_output_size(const ModelConfig& c) {
+  if (c.backbone()) return c.backbone_outputs;
   return (c.cell == CellKind::kLtc || c.wired()) ? c.wiring->output_dim() : c.cfc.units;
+}
+
+// Sequences are independent, so a batch splits into one contiguous block of sequences per thread
+// (up to `threads`; 0: one per core), each run as block(first, count), the last on this thread.
+template <class Block>
+void run_blocks(int batch, int threads, const Block& block) {
+  const int n_threads = std::clamp(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()), 1,
+                                   std::max(batch, 1));
+  std::vector<std::thread> workers;
+  const int per_thread = batch / n_threads, extra = batch % n_threads;
+  int first = 0;
+  for (int k = 0; k < n_threads; ++k) {
+    const int count = per_thread + (k < extra ? 1 : 0);
+    if (k + 1 < n_threads)
+      workers.emplace_back(block, first, count);
+    else
+      block(first, count);
+    first += count;
+  }
+  for (auto& w : workers) w.join();
 }
 
 }  // namespace
 
 int Model::output_row_in_state() const {
-  if (config_.proj_size || config_.cell == CellKind::kLtc) return -1;
+  if (config_.proj_size || config_.cell != CellKind::kCfc) return -1;
   return state_size() - output_size();
 }
 
@@ -53,7 +75,9 @@ Model::Model(ModelConfig config, uint64_t init_seed) : config_(std::move(config)
 }
 
 void Model::for_each_parameter(const ParamVisitor& visit) {
-  std::visit([&](auto& cell) { cell.for_each_parameter("rnn_cell.", visit); }, cell_);
+  // ncps's name for the cell; a backbone has no ncps counterpart and keeps its own names.
+  const std::string prefix = config_.backbone() ? "" : "rnn_cell.";
+  std::visit([&](auto& cell) { cell.for_each_parameter(prefix, visit); }, cell_);
   if (lstm_) lstm_->for_each_parameter("lstm.", visit);
   if (config_.proj_size) {
     visit({"fc.weight", {fc_w_.rows(), fc_w_.cols()}, &fc_w_, true});
@@ -83,7 +107,14 @@ int64_t Model::parameter_count() const {
   return n;
 }
 
-int64_t Model::state_bytes() const {
+int64_t Model::active_parameter_count() const {
+  if (!config_.backbone()) return parameter_count();
+  const backbone::GenomeCounts counts = backbone::count(config_.genome, 1);
+  return parameter_count() - (counts.parameters - counts.active_parameters);
+}
+
+int64_t Model::state_bytes(int64_t context) const {
+  if (config_.backbone()) return backbone::count(config_.genome, context).state_bytes;
   return static_cast<int64_t>(sizeof(float)) * state_size() * (config_.mixed_memory ? 2 : 1);
 }
 
@@ -156,8 +187,12 @@ Model Model::load(const std::filesystem::path& path) {
   return from_tensors(config_from_json(json, source), file, source);
 }
 
-ModelState Model::initial_state() const {
+ModelState Model::initial_state(int64_t max_context) const {
   ModelState s;
+  if (const auto* net = std::get_if<backbone::BackboneNet>(&cell_)) {
+    s.backbone = net->new_state(max_context);
+    return s;
+  }
   s.h = Eigen::VectorXf::Zero(state_size());
   if (config_.mixed_memory) s.c = Eigen::VectorXf::Zero(state_size());
   return s;
@@ -172,6 +207,7 @@ ModelWorkspace Model::make_workspace(int capacity) const {
         if constexpr (std::is_same_v<Cell, CfcCell>) cell.resize_workspace(ws.cfc, capacity);
         if constexpr (std::is_same_v<Cell, WiredCfcCell>) cell.resize_workspace(ws.wired, capacity);
         if constexpr (std::is_same_v<Cell, LtcCell>) cell.resize_workspace(ws.ltc);
+        if constexpr (std::is_same_v<Cell, backbone::BackboneNet>) ws.net = cell.make_workspace();
       },
       cell_);
   if (lstm_) lstm_->resize_workspace(ws.lstm, capacity);
@@ -187,6 +223,9 @@ ModelWorkspace Model::make_workspace(int capacity) const {
 void Model::step_batch(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eigen::MatrixXf> h,
                        Eigen::Ref<Eigen::MatrixXf> c, const Eigen::Ref<const Eigen::RowVectorXf>& ts,
                        Eigen::Ref<Eigen::MatrixXf> y, ModelWorkspace& ws) const {
+  if (config_.backbone())
+    throw std::logic_error("step_batch: a backbone model steps one stream at a time (Model::step); batched "
+                           "streams need a CfC or LTC model");
   const Eigen::Index b = x.cols();
   if (lstm_) lstm_->forward(x, h, c, ws.lstm);
   // Without a projection the cell writes the outputs directly; with one it writes cell_out first.
@@ -208,6 +247,11 @@ void Model::step_batch(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Ei
 }
 
 void Model::step(const float* x, double dt, ModelState& state, float* y, ModelWorkspace& ws) const {
+  if (const auto* net = std::get_if<backbone::BackboneNet>(&cell_)) {
+    if (!state.backbone) throw std::invalid_argument("step: the state was not made by this backbone model's initial_state()");
+    net->step(x, static_cast<float>(dt), *state.backbone, y, ws.net);
+    return;
+  }
   ws.ts(0) = static_cast<float>(dt);
   Eigen::Map<const Eigen::MatrixXf> x_col(x, input_size(), 1);
   Eigen::Map<Eigen::MatrixXf> y_col(y, output_size(), 1);
@@ -231,10 +275,10 @@ void Model::forward(std::span<const float> input, std::span<const float> timespa
   if (!final_h.empty()) check(final_h, size_t(batch) * n_state, "final_h (batch, state_size)");
   if (!final_c.empty()) check(final_c, size_t(batch) * n_state, "final_c (batch, state_size)");
 
+  if (config_.backbone()) return forward_backbone(input, timespans, batch, steps, output, threads);
+
   // Sequences are independent, so the batch splits into one contiguous block of samples per thread,
   // each running every step with its own workspace: no synchronisation between steps.
-  const int n_threads = std::clamp(threads > 0 ? threads : static_cast<int>(std::thread::hardware_concurrency()), 1,
-                                   std::max(batch, 1));
   auto run_block = [&](int first, int count) {
     ModelWorkspace ws = make_workspace(count);
     ws.h.setZero();
@@ -254,18 +298,22 @@ void Model::forward(std::span<const float> input, std::span<const float> timespa
     if (!final_c.empty() && config_.mixed_memory)
       Eigen::Map<Eigen::MatrixXf>(final_c.data() + size_t(first) * n_state, n_state, count) = ws.c;
   };
-  std::vector<std::thread> workers;
-  const int per_thread = batch / n_threads, extra = batch % n_threads;
-  int first = 0;
-  for (int k = 0; k < n_threads; ++k) {
-    const int count = per_thread + (k < extra ? 1 : 0);
-    if (k + 1 < n_threads)
-      workers.emplace_back(run_block, first, count);
-    else
-      run_block(first, count);
-    first += count;
-  }
-  for (auto& w : workers) w.join();
+  run_blocks(batch, threads, run_block);
+}
+
+
+void Model::forward_backbone(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+                             std::span<float> output, int threads) const {
+  const auto& net = std::get<backbone::BackboneNet>(cell_);
+  // Contiguous blocks of whole sequences, one per thread, each with its own tape.
+  auto run_block = [&](int first, int count) {
+    if (count == 0) return;
+    backbone::BackboneNet::Tape tape = net.new_tape();
+    const size_t offset = size_t(first) * steps;
+    net.forward(input.data() + offset * input_size(), timespans.data() + offset, count, steps,
+                output.data() + offset * output_size(), tape);
+  };
+  run_blocks(batch, threads, run_block);
 }
 
 }  // namespace liquid::lfm

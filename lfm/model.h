@@ -1,5 +1,6 @@
 // A model: the weights of one cell (CfC, wired CfC or LTC) with ncps's optional LSTM memory before
-// it and projection after it, as ncps's CfC / LTC modules. The model is immutable while it runs and
+// it and projection after it, as ncps's CfC / LTC modules; or an LFM backbone between an input and
+// an output projection (lfm/backbone/network.h), with the same faces. The model is immutable while it runs and
 // shared by every stream; each stream keeps only a ModelState, each thread a ModelWorkspace.
 //
 // Two faces, one kernel:
@@ -7,6 +8,9 @@
 //   sequence: a batch of sequences with per-sample elapsed times, laid out as torch's
 //             batch_first tensors: model.forward(input (B,T,I), timespans (B,T), ...)
 // Both go through step_batch, so a sequence gives the numbers the step face gives sample by sample.
+// A backbone has no step_batch (its per-stream state is its units' caches, not a vector h): its
+// step face runs one stream's sample through BackboneNet::step, and agrees with its sequence face
+// to 1e-5.
 #pragma once
 
 #include <Eigen/Core>
@@ -17,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "lfm/backbone/network.h"
 #include "lfm/cfc_cell.h"
 #include "lfm/lstm_cell.h"
 #include "lfm/ltc_cell.h"
@@ -26,9 +31,11 @@
 
 namespace liquid::lfm {
 
-// Per-stream state: the hidden state h (and the LSTM cell state c with mixed memory).
+// Per-stream state: the hidden state h (and the LSTM cell state c with mixed memory); for a
+// backbone, its units' states instead (h and c empty).
 struct ModelState {
   Eigen::VectorXf h, c;
+  std::unique_ptr<backbone::LayerState> backbone;
 };
 
 // Per-thread scratch for batches of up to `capacity` columns.
@@ -40,6 +47,7 @@ struct ModelWorkspace {
   LstmWorkspace lstm;
   Eigen::RowVectorXf ts;
   Eigen::MatrixXf x, h, c, cell_out, y;  // gathered columns for the sequence face
+  backbone::BackboneNet::Workspace net;
 };
 
 class Model;
@@ -86,11 +94,16 @@ class Model {
   int input_size() const { return config_.input_size; }
   int state_size() const { return config_.state_size(); }
   int output_size() const { return config_.output_size(); }
-  int64_t parameter_count() const;   // trainable scalars
-  int64_t state_bytes() const;       // per stream: h (and c), float32
+  // A backbone's full-attention KV cache grows with the stream; it is sized for this many samples
+  // unless the caller says otherwise (initial_state, state_bytes).
+  static constexpr int64_t kDefaultContext = 8192;
+  int64_t parameter_count() const;         // trainable scalars
+  int64_t active_parameter_count() const;  // used per sample (a MoE uses only its top-k experts)
+  // Per stream, float32: h (and c); a backbone's units' states at `context` samples.
+  int64_t state_bytes(int64_t context = kDefaultContext) const;
   // The first row of h that the outputs are a copy of (CfC without a projection: all of h, or a
   // wired CfC's motor layer at the end of h), or -1 when they are computed from it (projection,
-  // LTC output mapping). Lets a caller that keeps h skip keeping y as well.
+  // LTC output mapping, backbone). Lets a caller that keeps h skip keeping y as well.
   int output_row_in_state() const;
 
   // Every parameter with its ncps state_dict name ("rnn_cell.ff1.weight", "lstm.input_map.bias",
@@ -103,7 +116,9 @@ class Model {
   void apply_constraints();
 
   // --- step face ---
-  ModelState initial_state() const;  // zeros, as ncps
+  // Zeros, as ncps; a backbone's state holds up to max_context samples in a full-attention cache
+  // (stepping past it is an error; windowed attention, conv and liquid units are bounded anyway).
+  ModelState initial_state(int64_t max_context = kDefaultContext) const;
   ModelWorkspace make_workspace(int capacity = 1) const;
   // x: input_size floats; y: output_size floats; dt: elapsed seconds since the previous sample.
   void step(const float* x, double dt, ModelState& state, float* y, ModelWorkspace& ws) const;
@@ -118,7 +133,7 @@ class Model {
                int threads = 0) const;
 
   // One time step for `b` streams at once: x (input_size x b), h and c (state_size x b) updated,
-  // ts (1 x b) elapsed seconds, y (output_size x b).
+  // ts (1 x b) elapsed seconds, y (output_size x b). Cells only: a backbone throws std::logic_error.
   void step_batch(const Eigen::Ref<const Eigen::MatrixXf>& x, Eigen::Ref<Eigen::MatrixXf> h,
                   Eigen::Ref<Eigen::MatrixXf> c, const Eigen::Ref<const Eigen::RowVectorXf>& ts,
                   Eigen::Ref<Eigen::MatrixXf> y, ModelWorkspace& ws) const;
@@ -129,27 +144,34 @@ class Model {
   Model zeros_like() const;
   // The sequence face with backpropagation through time: runs forward like forward() (writing
   // `output` if not empty) and ADDS dL/dparameter into `grads` for the loss gradient d_output
-  // (batch, steps, output_size). Initial states are zero.
+  // (batch, steps, output_size). Initial states are zero. Returns the model's auxiliary loss (a
+  // backbone's MoE load balancing, the shards' terms weighted by their share of the batch), whose
+  // gradient is included; 0 for cells.
   // Data-parallel: the batch is cut into shards of kBpttShardColumns sequences that run on up to
   // `threads` threads (0: one per core); the shards' gradients are summed in order, so the result
   // is identical for any thread count. `workspace` (optional) keeps the tapes for the next call.
   static constexpr int kBpttShardColumns = 16;
-  void forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
-                        std::span<const float> d_output, Model& grads, std::span<float> output = {},
-                        int threads = 0, BpttWorkspace* workspace = nullptr) const;
+  double forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+                          std::span<const float> d_output, Model& grads, std::span<float> output = {},
+                          int threads = 0, BpttWorkspace* workspace = nullptr) const;
   // The same with the loss in the middle: after the forward pass `loss_gradient(output, d_output)`
   // gets the outputs (batch, steps, output_size) and writes dL/doutput, so a trainer runs the
   // forward pass once.
   using LossGradient = std::function<void(std::span<const float> output, std::span<float> d_output)>;
-  void forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
-                        const LossGradient& loss_gradient, Model& grads, int threads = 0,
-                        BpttWorkspace* workspace = nullptr) const;
+  double forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+                          const LossGradient& loss_gradient, Model& grads, int threads = 0,
+                          BpttWorkspace* workspace = nullptr) const;
 
-  const std::variant<CfcCell, WiredCfcCell, LtcCell>& cell() const { return cell_; }
+  using Cell = std::variant<CfcCell, WiredCfcCell, LtcCell, backbone::BackboneNet>;
+  const Cell& cell() const { return cell_; }
 
  private:
+  // The backbone's sequence face over a block of whole sequences, split over threads.
+  void forward_backbone(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+                        std::span<float> output, int threads) const;
+
   ModelConfig config_;
-  std::variant<CfcCell, WiredCfcCell, LtcCell> cell_;
+  Cell cell_;
   std::optional<LstmCell> lstm_;
   Eigen::MatrixXf fc_w_, fc_b_;  // projection, when proj_size is set
 };

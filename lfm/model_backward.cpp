@@ -17,14 +17,14 @@ Model Model::zeros_like() const {
   return grads;
 }
 
-void Model::forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
-                             std::span<const float> d_output, Model& grads, std::span<float> output,
-                             int threads, BpttWorkspace* workspace) const {
+double Model::forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+                               std::span<const float> d_output, Model& grads, std::span<float> output,
+                               int threads, BpttWorkspace* workspace) const {
   const size_t expected = size_t(batch) * steps * output_size();
   if (d_output.size() != expected || (!output.empty() && output.size() != expected))
     throw std::invalid_argument("forward_backward: d_output or output do not match batch " + std::to_string(batch) +
                                 " x steps " + std::to_string(steps) + " x outputs " + std::to_string(output_size()));
-  forward_backward(input, timespans, batch, steps,
+  return forward_backward(input, timespans, batch, steps,
                    [&](std::span<const float> y, std::span<float> d_y) {
                      if (!output.empty()) std::copy(y.begin(), y.end(), output.begin());
                      std::copy(d_output.begin(), d_output.end(), d_y.begin());
@@ -43,6 +43,8 @@ struct BpttWorkspace::Shard {
   std::vector<LtcTape> ltc_tapes;  // (step, column)
   std::vector<LstmTape> lstm_tapes;
   std::vector<Eigen::MatrixXf> cell_outs;
+  backbone::BackboneNet::Tape net_tape;
+  double aux = 0;  // the backbone's auxiliary loss on this shard, weighted by its share of the batch
   std::optional<Model> grads;
 };
 
@@ -71,9 +73,9 @@ void run_shards(std::vector<BpttShard>& shards, int threads, const Work& work) {
 
 }  // namespace
 
-void Model::forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
-                             const LossGradient& loss_gradient, Model& grads, int threads,
-                             BpttWorkspace* workspace) const {
+double Model::forward_backward(std::span<const float> input, std::span<const float> timespans, int batch, int steps,
+                               const LossGradient& loss_gradient, Model& grads, int threads,
+                               BpttWorkspace* workspace) const {
   const int n_in = input_size(), n_out = output_size(), n_state = state_size();
   const size_t bt = size_t(batch) * steps;
   if (input.size() != bt * n_in || timespans.size() != bt)
@@ -90,7 +92,8 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
   const auto* cfc = std::get_if<CfcCell>(&cell_);
   const auto* wired = std::get_if<WiredCfcCell>(&cell_);
   const auto* ltc = std::get_if<LtcCell>(&cell_);
-  const int cell_out_size = cfc ? cfc->config().units : wired ? wired->output_size() : ltc->output_size();
+  const auto* net = std::get_if<backbone::BackboneNet>(&cell_);
+  const int cell_out_size = cfc ? cfc->config().units : wired ? wired->output_size() : ltc ? ltc->output_size() : 0;
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
 
   // The shards are fixed by the batch size alone, and their gradients are summed in shard order, so
@@ -113,6 +116,12 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
 
   run_shards(shards, threads, [&](BpttShard& s) {
     const int cols = s.count;
+    if (net) {  // whole sequences at once: the shard's rows of the batch_first tensors are contiguous
+      const size_t offset = size_t(s.first) * steps;
+      s.aux = net->forward(input.data() + offset * n_in, timespans.data() + offset, cols, steps,
+                           output.data() + offset * n_out, s.net_tape, static_cast<float>(cols) / batch);
+      return;
+    }
     // A workspace made for another model or a wider shard is remade; otherwise only zeroed.
     if (s.ws.capacity != cols) s.ws = make_workspace(cols);
     s.h.setZero(n_state, cols);
@@ -166,6 +175,12 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
     else
       s.grads.emplace(zeros_like());
     Model& g = *s.grads;
+    if (net) {
+      const size_t offset = size_t(s.first) * steps;
+      net->backward(s.net_tape, input.data() + offset * n_in, d_output.data() + offset * n_out,
+                    std::get<backbone::BackboneNet>(g.cell_));
+      return;
+    }
     // d_h carries dL/d(state after step t) from the later steps.
     Eigen::MatrixXf d_h = Eigen::MatrixXf::Zero(n_state, cols), d_c = Eigen::MatrixXf::Zero(s.c.rows(), cols);
     Eigen::MatrixXf d_y, d_cell_out, d_h_new(n_state, cols), d_h_prev(n_state, cols), d_x(n_in, cols);
@@ -207,6 +222,8 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
   });
 
   // Sum in shard order.
+  double aux = 0;
+  for (const BpttShard& s : shards) aux += s.aux;
   std::vector<Eigen::MatrixXf*> total;
   grads.for_each_parameter([&](const ParamRef& p) { total.push_back(p.trainable ? p.value : nullptr); });
   for (BpttShard& s : shards) {
@@ -216,6 +233,7 @@ void Model::forward_backward(std::span<const float> input, std::span<const float
       ++i;
     });
   }
+  return aux;
 }
 
 }  // namespace liquid::lfm

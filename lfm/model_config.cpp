@@ -56,14 +56,34 @@ nlohmann::json wiring_json_from_config(const nlohmann::json& j, int input_size, 
   return out;
 }
 
+ModelConfig backbone_config_from_json(const nlohmann::json& j, const std::string& source) {
+  for (const auto& [key, value] : j.items())
+    if (key != "model" && key != "input_size" && key != "genome" && key != "output_size")
+      fail(source, key, "unknown for a backbone model; expected model, input_size, genome, output_size");
+  ModelConfig c;
+  c.cell = CellKind::kBackbone;
+  c.input_size = positive_int(j, "input_size", source);
+  c.backbone_outputs = positive_int(j, "output_size", source);
+  if (!j.contains("genome") || !j["genome"].is_string())
+    fail(source, "genome", "missing; expected a genome text such as \"d64 liquid:64 conv:3 attn:h4 mlp:4\"");
+  try {
+    c.genome = backbone::parse_genome(j["genome"].get<std::string>());
+  } catch (const std::invalid_argument& e) {
+    fail(source, "genome", e.what());
+  }
+  return c;
+}
+
 }  // namespace
 
 int ModelConfig::state_size() const {
+  if (backbone()) return 0;
   if (cell == CellKind::kLtc || wired()) return wiring->units();
   return cfc.units;
 }
 
 int ModelConfig::output_size() const {
+  if (backbone()) return backbone_outputs;
   if (proj_size) return *proj_size;
   if (cell == CellKind::kLtc || wired()) return wiring->output_dim();
   return cfc.units;
@@ -71,6 +91,7 @@ int ModelConfig::output_size() const {
 
 std::string ModelConfig::describe() const {
   std::string s;
+  if (backbone()) return "LFM backbone " + backbone::to_string(genome);
   if (cell == CellKind::kLtc) {
     s = "LTC, " + std::to_string(state_size()) + " units, " + std::string(ltc_solver_name(ltc.solver)) + " solver";
     if (ltc.solver == LtcSolver::kFused) s += " (" + std::to_string(ltc.ode_unfolds) + " unfolds)";
@@ -96,7 +117,8 @@ ModelConfig config_from_json(const nlohmann::json& j, const std::string& source)
   const std::string model = get_or<std::string>(j, "model", "", source);
   if (model == "CfC") c.cell = CellKind::kCfc;
   else if (model == "LTC") c.cell = CellKind::kLtc;
-  else fail(source, "model", "'" + model + "' unknown; expected CfC or LTC");
+  else if (model == "backbone") return backbone_config_from_json(j, source);
+  else fail(source, "model", "'" + model + "' unknown; expected CfC, LTC or backbone");
   // export_ncps.py and the reference cases write input_size; a bare ncps wiring config has input_dim.
   if (!j.contains("input_size") && j.contains("wiring") && j["wiring"].contains("input_dim"))
     c.input_size = positive_int(j["wiring"], "input_dim", source);
@@ -168,6 +190,9 @@ ModelConfig config_from_json(const nlohmann::json& j, const std::string& source)
 
 nlohmann::json config_to_json(const ModelConfig& c) {
   nlohmann::json j;
+  if (c.backbone())
+    return {{"model", "backbone"}, {"input_size", c.input_size}, {"genome", backbone::to_string(c.genome)},
+            {"output_size", c.backbone_outputs}};
   j["model"] = c.cell == CellKind::kCfc ? "CfC" : "LTC";
   j["input_size"] = c.input_size;
   j["mixed_memory"] = c.mixed_memory;

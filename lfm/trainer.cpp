@@ -68,9 +68,12 @@ int int_field(const Json& j, const char* key, int fallback, int min, const std::
 }
 
 // The model JSON with what the dataset decides filled in: its input size, and for a dense CfC a
-// projection to the loss's output count (the CfC's own outputs are its units).
+// projection to the loss's output count (the CfC's own outputs are its units), for a backbone its
+// output size.
 Json complete_model_json(Json model, int inputs, int outputs) {
   if (!model.contains("input_size")) model["input_size"] = inputs;
+  if (model.value("model", std::string()) == "backbone" && !model.contains("output_size"))
+    model["output_size"] = outputs;
   const bool cfc = model.value("model", std::string()) == "CfC";
   if (cfc && !model.contains("wiring") && (!model.contains("proj_size") || model["proj_size"].is_null()))
     model["proj_size"] = outputs;
@@ -168,6 +171,7 @@ SafetensorsFile model_file(const Model& model, const TrainConfig& config, const 
   SafetensorsFile file = model.to_tensors();
   file.set_metadata(kNormalizationKey, normalization_to_json(splits.normalization).dump());
   file.set_metadata("liquid.task", task_name(config.task));
+  if (!config.task_options.empty()) file.set_metadata("liquid.task_options", config.task_options.dump());
   file.set_metadata("liquid.loss", loss_name(config.loss.kind));
   if (splits.train.num_classes > 0) file.set_metadata("liquid.classes", Json(splits.train.class_names).dump());
   return file;
@@ -253,13 +257,14 @@ std::string task_name(TrainTask task) {
     case TrainTask::kTraffic: return "traffic";
     case TrainTask::kOzone: return "ozone";
     case TrainTask::kPhysioNet: return "physionet2012";
+    case TrainTask::kWeather: return "weather";
   }
   return "?";
 }
 
 TrainTask task_from_name(const std::string& name, const std::string& source) {
   for (TrainTask t : {TrainTask::kOccupancy, TrainTask::kPersonActivity, TrainTask::kTraffic, TrainTask::kOzone,
-                      TrainTask::kPhysioNet})
+                      TrainTask::kPhysioNet, TrainTask::kWeather})
     if (task_name(t) == name) return t;
   std::string registered;
   for (int i = kFirstRegisteredTask; const TaskLoader* loader = registered_task(static_cast<TrainTask>(i)); ++i) {
@@ -267,7 +272,8 @@ TrainTask task_from_name(const std::string& name, const std::string& source) {
     registered += ", " + loader->name;
   }
   fail(source, "task",
-       "'" + name + "' unknown; expected occupancy, person_activity, traffic, ozone, physionet2012" + registered);
+       "'" + name + "' unknown; expected occupancy, person_activity, traffic, ozone, physionet2012, weather" +
+                           registered);
 }
 
 Json TrainConfig::to_json() const {
@@ -285,6 +291,7 @@ Json TrainConfig::to_json() const {
             {"metric", metric_name(metric)}};
   if (clip_grad_norm) j["clip_grad_norm"] = *clip_grad_norm;
   if (patience > 0) j["early_stopping"] = {{"patience", patience}};
+  if (!task_options.empty()) j["task_options"] = task_options;
   if (!loss.class_weights.empty()) j["class_weights"] = loss.class_weights;
   if (loss.pos_weight) j["pos_weight"] = *loss.pos_weight;
   if (loss.kind == LossKind::kHuber) j["huber_delta"] = loss.huber_delta;
@@ -298,7 +305,7 @@ TrainConfig train_config_from_json(const Json& j, const std::string& source, con
   check_keys(j,
              {"task", "data", "model", "optimizer", "schedule", "epochs", "batch_size", "clip_grad_norm", "seed",
               "early_stopping", "loss", "class_weights", "pos_weight", "huber_delta", "metric", "max_train_sequences",
-              "max_eval_sequences", "description"},
+              "max_eval_sequences", "description", "task_options"},
              source, "");
   TrainConfig c;
   c.source = source;
@@ -311,6 +318,14 @@ TrainConfig train_config_from_json(const Json& j, const std::string& source, con
   // Absolute, so a run resumed from another folder sees the same configuration.
   c.data = std::filesystem::absolute(base_dir / j["data"].get<std::string>()).lexically_normal();
   c.model = object_field(j, "model", source, "model");
+  if (j.contains("task_options")) {
+    c.task_options = object_field(j, "task_options", source, "task_options");
+    try {
+      check_task_options(c.task, c.task_options);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(source + ": " + e.what());
+    }
+  }
   const TaskShape shape = task_shape(c.task);
   parse_loss_and_metric(j, shape, c);
   model_config(c.model, shape.inputs, c.loss.outputs(shape), source);  // reports model errors now, not mid-run
@@ -388,7 +403,7 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
   auto since = [](auto start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  DatasetSplits splits = load_task_data(config.task, config.data);
+  DatasetSplits splits = load_task_data(config.task, config.data, true, config.task_options);
   splits.train = first_windows(splits.train, config.max_train_sequences);
   const SequenceDataset& train_set = splits.train;
   const TaskShape shape{train_set.input_size, train_set.num_classes, train_set.output_size};
@@ -453,13 +468,15 @@ TrainResult train(const TrainConfig& config, const TrainOptions& options) {
         if (p.trainable) p.value->setZero();
       });
       // One forward pass: the loss and its gradient are computed between forward and backward.
+      // The model's auxiliary loss (a backbone's MoE load balancing) is part of what is minimised.
       double loss = 0;
-      model.forward_backward(
+      const double aux = model.forward_backward(
           batch.inputs, batch.timespans, b, train_set.steps,
           [&](std::span<const float> outputs, std::span<float> d_outputs) {
             loss = batch_loss(config.loss, batch, outputs, d_outputs);
           },
           grads, options.threads, &bptt);
+      loss += aux;
       if (config.clip_grad_norm) clip_grad_norm(grads, *config.clip_grad_norm);
       optimizer->step(model, grads);
       loss_sum += loss * b;

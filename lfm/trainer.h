@@ -36,7 +36,7 @@
 
 namespace liquid::lfm {
 
-enum class TrainTask { kOccupancy, kPersonActivity, kTraffic, kOzone, kPhysioNet };
+enum class TrainTask { kOccupancy, kPersonActivity, kTraffic, kOzone, kPhysioNet, kWeather };
 
 // What a task's data looks like before a model sees it.
 struct TaskShape {
@@ -72,6 +72,7 @@ struct TrainConfig {
   TrainTask task = TrainTask::kOccupancy;
   std::filesystem::path data;  // resolved against the config file's folder
   nlohmann::json model;        // ncps-style model JSON, as given (completed by make_model)
+  nlohmann::json task_options = nlohmann::json::object();  // the task's own options (weather: context ...)
   bool adamw = false;
   double lr = 1e-3;
   double weight_decay = 0.0;  // "adamw" defaults to torch's 1e-2
@@ -100,7 +101,12 @@ TrainConfig load_train_config(const std::filesystem::path& file);
 // The task's splits, normalised with statistics fitted on its training split (the loaders' papers'
 // protocols; person activity uses the LTC setting with a validation split). `data` is the occupancy
 // or PhysioNet folder, or the person-activity, traffic or ozone file (or its folder).
-DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize = true);
+// `options` are the configuration's "task_options" (weather: context, stride, scored_steps; other
+// tasks take none); errors name the field.
+DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize = true,
+                             const nlohmann::json& options = nlohmann::json::object());
+// Throws std::invalid_argument "field 'task_options...': ..." unless the task takes these options.
+void check_task_options(TrainTask task, const nlohmann::json& options);
 TrainTask task_from_name(const std::string& name, const std::string& source);  // "occupancy", ...
 std::string task_name(TrainTask task);
 

@@ -12,6 +12,7 @@
 #include "lfm/datasets/person_activity.h"
 #include "lfm/datasets/physionet.h"
 #include "lfm/datasets/traffic.h"
+#include "lfm/datasets/weather.h"
 #include "lfm/loss.h"
 #include "lfm/trainer.h"
 
@@ -39,7 +40,7 @@ TrainTask register_task(TaskLoader loader) {
   for (size_t i = 0; i < registry.size(); ++i)
     if (registry[i].name == loader.name) return static_cast<TrainTask>(kFirstRegisteredTask + static_cast<int>(i));
   for (TrainTask t : {TrainTask::kOccupancy, TrainTask::kPersonActivity, TrainTask::kTraffic, TrainTask::kOzone,
-                      TrainTask::kPhysioNet})
+                      TrainTask::kPhysioNet, TrainTask::kWeather})
     if (task_name(t) == loader.name) throw std::invalid_argument("register_task: '" + loader.name + "' is built in");
   if (loader.name.empty() || !loader.load) throw std::invalid_argument("register_task: needs a name and a loader");
   registry.push_back(std::move(loader));
@@ -60,11 +61,45 @@ TaskShape task_shape(TrainTask task) {
     case TrainTask::kTraffic: return {7, 0, 1};
     case TrainTask::kOzone: return {72, 2, 0};
     case TrainTask::kPhysioNet: return {82, 2, 0};
+    case TrainTask::kWeather: return {kWeatherInputs, 0, WeatherOptions{}.horizon};
   }
   throw std::logic_error("task_shape: unknown task");
 }
 
-DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize) {
+namespace {
+
+// "task_options" of the weather task: the window's length, stride and scored steps (the horizon is
+// the task's shape, 24 hours).
+WeatherOptions weather_options(const nlohmann::json& j) {
+  WeatherOptions o;
+  for (const auto& [key, value] : j.items()) {
+    int* field = key == "context" ? &o.context : key == "stride" ? &o.stride : key == "scored_steps" ? &o.scored_steps : nullptr;
+    if (!field) throw std::invalid_argument("field 'task_options." + key + "': unknown; expected context, stride, scored_steps");
+    if (!value.is_number_integer())
+      throw std::invalid_argument("field 'task_options." + key + "': expected an integer, got " + value.dump());
+    *field = value.get<int>();
+  }
+  try {
+    check_weather_options(o);
+    return o;
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("field 'task_options': ") + e.what());
+  }
+}
+
+}  // namespace
+
+void check_task_options(TrainTask task, const nlohmann::json& task_options) {
+  if (!task_options.is_object()) throw std::invalid_argument("field 'task_options': expected an object");
+  if (task == TrainTask::kWeather)
+    weather_options(task_options);
+  else if (!task_options.empty())
+    throw std::invalid_argument("field 'task_options': task '" + task_name(task) + "' takes no options");
+}
+
+DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize,
+                             const nlohmann::json& task_options) {
+  check_task_options(task, task_options);
   if (const TaskLoader* loader = registered_task(task)) return loader->load(data, normalize);
   switch (task) {
     case TrainTask::kOccupancy: {
@@ -91,6 +126,11 @@ DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, 
       PhysioNetOptions options;
       options.normalize = normalize;
       return load_physionet(data, options);
+    }
+    case TrainTask::kWeather: {
+      WeatherOptions options = weather_options(task_options);
+      options.normalize = normalize;
+      return load_weather(data, options);
     }
   }
   throw std::logic_error("load_task_data: unknown task");

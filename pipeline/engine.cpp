@@ -22,6 +22,9 @@ Engine::~Engine() = default;
 int Engine::add_model(std::shared_ptr<const lfm::Model> model) {
   if (finalized_) throw std::logic_error("Engine::add_model: models must be added before the first process()");
   if (!model) throw std::invalid_argument("Engine::add_model: model is null");
+  if (model->config().backbone())
+    throw std::invalid_argument("Engine::add_model: the engine batches cells across streams (CfC, LTC); a backbone "
+                                "model (" + model->config().describe() + ") runs one stream through Model::step");
   auto g = std::make_unique<Group>();
   g->in = model->input_size();
   g->state = model->state_size();

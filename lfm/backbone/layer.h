@@ -41,11 +41,14 @@ using ParamFn = std::function<void(const std::string& name, const Shape& shape, 
 
 // A batch of sequences on the sequence face. dt (length B*T, same column order as the tokens) is the
 // elapsed time in seconds before each token; null means 1 second everywhere. Only liquid blocks read it.
+// aux_scale weighs the layers' auxiliary losses (MoE load balancing) and their gradients: a shard
+// of a larger batch passes its share of the batch, so the shards' terms sum to the batch's mean.
 template <class S>
 struct Seq {
   int batch = 1;
   int steps = 1;
   const RowVec<S>* dt = nullptr;
+  S aux_scale = 1;
 };
 
 struct LayerTape {

@@ -17,7 +17,7 @@ struct MoeTape final : LayerTape {
   std::vector<std::vector<int>> tokens;    // per expert: the token columns routed to it
   std::vector<Mat<S>> out;                 // per expert: its outputs for those tokens
   std::vector<std::unique_ptr<LayerTape>> tapes;
-  S aux = 0;
+  S aux = 0, aux_scale = 1;
 };
 
 template <class S>
@@ -125,7 +125,8 @@ void Moe<S>::forward(const Mat<S>& x, const Seq<S>& seq, Mat<S>& y, LayerTape& t
       while (tp.tokens[e][c] != n) ++c;
       y.col(n) += tp.gate(j, n) * tp.out[e].col(c);
     }
-  tp.aux = static_cast<S>(aux_weight_ * e_) * tp.share.dot(tp.p.rowwise().mean());
+  tp.aux_scale = seq.aux_scale;
+  tp.aux = tp.aux_scale * static_cast<S>(aux_weight_ * e_) * tp.share.dot(tp.p.rowwise().mean());
 }
 
 template <class S>
@@ -139,7 +140,7 @@ void Moe<S>::backward(const LayerTape& tape_base, const Mat<S>& dy, Mat<S>& dx, 
   auto& g = static_cast<Moe&>(grads_base);
   const int N = static_cast<int>(dy.cols());
   // The aux term's gradient reaches every router probability.
-  Mat<S> dp = (static_cast<S>(aux_weight_ * e_ / N) * tp.share).replicate(1, N);
+  Mat<S> dp = (tp.aux_scale * static_cast<S>(aux_weight_ * e_ / N) * tp.share).replicate(1, N);
   Mat<S> dgate(k_, N);
   dx.setZero(d_, N);
   for (int e = 0; e < e_; ++e) {

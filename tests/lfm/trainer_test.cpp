@@ -151,7 +151,7 @@ TEST(TrainConfig, ErrorsNameTheField) {
   expect_error(with("epochs", 0), "field 'epochs'");
   expect_error(with("epochs", "ten"), "field 'epochs'");
   expect_error(with("batch_size", -3), "field 'batch_size'");
-  expect_error(with("task", "weather"), "field 'task'");
+  expect_error(with("task", "blizzard"), "field 'task'");
   expect_error(with("learning_rate", 0.1), "field 'learning_rate': unknown");
   expect_error(with("optimizer", {{"kind", "sgd"}}), "field 'optimizer.kind'");
   expect_error(with("optimizer", {{"lr", -1}}), "field 'optimizer.lr'");

@@ -1,0 +1,197 @@
+#include "lfm/datasets/weather.h"
+
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+#include <string_view>
+
+namespace liquid::lfm {
+
+namespace {
+
+constexpr const char* kDefaultFile = "PRSA_data_2010.1.1-2014.12.31.csv";
+// The z-scored inputs: pm2.5 and the weather numbers, in input order.
+constexpr std::array<std::string_view, 7> kNumberColumns = {"pm2.5", "DEWP", "TEMP", "PRES", "Iws", "Is", "Ir"};
+constexpr std::array<std::string_view, 4> kWinds = {"NE", "NW", "SE", "cv"};
+
+struct Rows {
+  std::vector<std::array<double, 7>> numbers;  // per row; pm2.5 NaN when missing
+  std::vector<int> wind;                       // index into kWinds
+  std::vector<double> hour_of_day, day_of_year, hours;  // hours: since 1970-01-01
+  size_t size() const { return wind.size(); }
+};
+
+Rows read_rows(const std::filesystem::path& file) {
+  const std::string text = detail::read_text_file(file);
+  Rows rows;
+  std::vector<std::string_view> header;
+  std::array<size_t, 4> date_col{};  // year, month, day, hour
+  std::array<size_t, 7> number_col{};
+  size_t wind_col = 0;
+  detail::for_each_line(text, [&](std::string_view line, size_t line_number) {
+    const auto fields = detail::split_csv_line(line);
+    if (header.empty()) {
+      header = fields;
+      auto find = [&](std::string_view name) {
+        for (size_t i = 0; i < header.size(); ++i)
+          if (header[i] == name || (header[i].size() == name.size() + 1 && header[i].back() == '\r' &&
+                                    header[i].substr(0, name.size()) == name))
+            return i;
+        throw DataFormatError(file, line_number, 0, "header has no column \"" + std::string(name) + "\"");
+      };
+      const std::array<std::string_view, 4> date_names = {"year", "month", "day", "hour"};
+      for (size_t k = 0; k < 4; ++k) date_col[k] = find(date_names[k]);
+      for (size_t k = 0; k < kNumberColumns.size(); ++k) number_col[k] = find(kNumberColumns[k]);
+      wind_col = find("cbwd");
+      return;
+    }
+    if (fields.size() != header.size())
+      throw DataFormatError(file, line_number, 0,
+                            "expected " + std::to_string(header.size()) + " fields, found " + std::to_string(fields.size()));
+    auto field = [&](size_t col) {
+      std::string_view f = fields[col];
+      if (!f.empty() && f.back() == '\r') f.remove_suffix(1);
+      return f;
+    };
+    std::array<std::int64_t, 4> date{};
+    const std::array<std::string_view, 4> date_names = {"year", "month", "day", "hour"};
+    for (size_t k = 0; k < 4; ++k) date[k] = detail::parse_int64(field(date_col[k]), file, line_number, date_col[k] + 1, date_names[k]);
+    if (date[1] < 1 || date[1] > 12 || date[2] < 1 || date[2] > 31 || date[3] < 0 || date[3] > 23)
+      throw DataFormatError(file, line_number, date_col[0] + 1, "(year, month, day, hour) is not a valid date and hour");
+    const std::int64_t days = detail::days_from_civil(date[0], unsigned(date[1]), unsigned(date[2]));
+    const double hours = double(days) * 24 + double(date[3]);
+    if (!rows.hours.empty() && hours <= rows.hours.back())
+      throw DataFormatError(file, line_number, date_col[0] + 1, "time does not move forward from the previous row");
+    std::array<double, 7> numbers{};
+    for (size_t k = 0; k < numbers.size(); ++k) {
+      const std::string_view f = field(number_col[k]);
+      numbers[k] = k == 0 && (f == "NA" || f.empty())
+                       ? std::nan("")
+                       : detail::parse_double(f, file, line_number, number_col[k] + 1, kNumberColumns[k]);
+    }
+    int wind = -1;
+    for (size_t k = 0; k < kWinds.size(); ++k)
+      if (field(wind_col) == kWinds[k]) wind = int(k);
+    if (wind < 0)
+      throw DataFormatError(file, line_number, wind_col + 1,
+                            "(cbwd) expected NE, NW, SE or cv, found '" + std::string(field(wind_col)) + "'");
+    rows.numbers.push_back(numbers);
+    rows.wind.push_back(wind);
+    rows.hours.push_back(hours);
+    rows.hour_of_day.push_back(double(date[3]));
+    rows.day_of_year.push_back(double(days - detail::days_from_civil(date[0], 1, 1)));
+  });
+  if (header.empty()) throw DataFormatError(file, 0, 0, "the file is empty");
+  return rows;
+}
+
+}  // namespace
+
+void check_weather_options(const WeatherOptions& o) {
+  auto fail = [](const std::string& what) { throw std::invalid_argument("weather: " + what); };
+  if (o.context < 1 || o.context > kWeatherMaxContext)
+    fail("context must be 1 .. " + std::to_string(kWeatherMaxContext) + " hours, got " + std::to_string(o.context));
+  if (o.horizon < 1) fail("horizon must be >= 1, got " + std::to_string(o.horizon));
+  if (o.stride < 1) fail("stride must be >= 1, got " + std::to_string(o.stride));
+  if (o.scored_steps < 1 || o.scored_steps > o.context)
+    fail("scored_steps must be 1 .. context (" + std::to_string(o.context) + "), got " + std::to_string(o.scored_steps));
+  if (!(o.validation_fraction >= 0) || !(o.test_fraction > 0) || o.validation_fraction + o.test_fraction >= 1)
+    fail("validation_fraction >= 0 and test_fraction > 0 must sum to less than 1");
+}
+
+DatasetSplits load_weather(const std::filesystem::path& path, const WeatherOptions& o, WeatherScale* scale_out) {
+  check_weather_options(o);
+  const std::filesystem::path file = std::filesystem::is_directory(path) ? path / kDefaultFile : path;
+  const Rows rows = read_rows(file);
+  const size_t n = rows.size();
+  const size_t train_end = size_t(double(n) * (1 - o.validation_fraction - o.test_fraction));
+  const size_t val_end = size_t(double(n) * (1 - o.test_fraction));
+
+  // Training-period statistics of the z-scored inputs (pm2.5: measured rows only).
+  std::array<double, 7> mean{}, std_dev{};
+  for (size_t k = 0; k < 7; ++k) {
+    double sum = 0, sq = 0, count = 0;
+    for (size_t r = 0; r < train_end; ++r)
+      if (!std::isnan(rows.numbers[r][k])) sum += rows.numbers[r][k], sq += rows.numbers[r][k] * rows.numbers[r][k], ++count;
+    if (count == 0) throw DataFormatError(file, 0, 0, "the training period has no value of " + std::string(kNumberColumns[k]));
+    mean[k] = sum / count;
+    const double var = std::max(0.0, sq / count - mean[k] * mean[k]);
+    std_dev[k] = std::sqrt(var) < 1e-12 ? 1.0 : std::sqrt(var);
+  }
+  WeatherScale scale{float(mean[0]), float(std_dev[0])};
+  if (scale_out) *scale_out = scale;
+
+  // Inputs per row, raw (normalised below through the Normalization, as every loader does).
+  const std::vector<std::string> names = {"pm2.5",  "pm2.5_present", "DEWP",     "TEMP",     "PRES",     "Iws",
+                                          "Is",     "Ir",            "wind_NE",  "wind_NW",  "wind_SE",  "wind_cv",
+                                          "hour_sin", "hour_cos",    "year_sin", "year_cos"};
+  std::vector<float> x(n * kWeatherInputs), target(n);  // target: z-scored pm2.5, NaN when missing
+  std::vector<float> gap(n, 1.0f);
+  for (size_t r = 0; r < n; ++r) {
+    float* row = &x[r * kWeatherInputs];
+    const bool present = !std::isnan(rows.numbers[r][0]);
+    row[0] = float(present ? rows.numbers[r][0] : mean[0]);
+    row[1] = present ? 1.0f : 0.0f;
+    for (size_t k = 1; k < 7; ++k) row[k + 1] = float(rows.numbers[r][k]);
+    row[8 + rows.wind[r]] = 1.0f;
+    const double day = 2 * std::numbers::pi * rows.hour_of_day[r] / 24, year = 2 * std::numbers::pi * rows.day_of_year[r] / 365.25;
+    row[12] = float(std::sin(day)), row[13] = float(std::cos(day));
+    row[14] = float(std::sin(year)), row[15] = float(std::cos(year));
+    target[r] = present ? float((rows.numbers[r][0] - mean[0]) / std_dev[0]) : std::nanf("");
+    if (r > 0) gap[r] = float(rows.hours[r] - rows.hours[r - 1]);
+  }
+
+  SequenceDataset shape;
+  shape.steps = o.context;
+  shape.input_size = kWeatherInputs;
+  shape.output_size = o.horizon;
+  shape.input_names = names;
+  DatasetSplits splits;
+  splits.train = shape.empty_like("weather/train");
+  splits.validation = shape.empty_like("weather/validation");
+  splits.test = shape.empty_like("weather/test");
+  const size_t period_start[3] = {0, train_end, val_end}, period_end[3] = {train_end, val_end, n};
+  SequenceDataset* period_set[3] = {&splits.train, &splits.validation, &splits.test};
+  const size_t H = size_t(o.horizon), T = size_t(o.context);
+  for (size_t start = 0; start + T + H <= n; start += size_t(o.stride)) {
+    const size_t first_scored = start + T - size_t(o.scored_steps), last_target = start + T - 1 + H;
+    int split = -1;
+    for (int s = 0; s < 3; ++s)
+      if (first_scored + 1 >= period_start[s] && last_target < period_end[s]) split = s;
+    if (split < 0) continue;  // its targets straddle a cut
+    SequenceDataset& d = *period_set[split];
+    d.inputs.insert(d.inputs.end(), x.begin() + std::ptrdiff_t(start * kWeatherInputs),
+                    x.begin() + std::ptrdiff_t((start + T) * kWeatherInputs));
+    d.timespans.insert(d.timespans.end(), gap.begin() + std::ptrdiff_t(start), gap.begin() + std::ptrdiff_t(start + T));
+    for (size_t t = start; t < start + T; ++t) {
+      bool counted = t >= first_scored;
+      for (size_t h = 1; h <= H; ++h) {
+        const float v = target[t + h];
+        counted = counted && !std::isnan(v);
+        d.targets.push_back(std::isnan(v) ? 0.0f : v);
+      }
+      d.mask.push_back(counted ? 1 : 0);
+    }
+  }
+  for (SequenceDataset* d : period_set) d->check_shapes();
+  if (splits.train.size() == 0)
+    throw std::invalid_argument("weather: " + file.string() + " has no training window of context " +
+                                std::to_string(o.context) + " + horizon " + std::to_string(o.horizon) + " hours");
+
+  if (o.normalize) {
+    // The z-scored inputs get the training statistics; the rest the identity.
+    Normalization& norm = splits.normalization;
+    norm.names = names;
+    norm.mean.assign(kWeatherInputs, 0.0f);
+    norm.std.assign(kWeatherInputs, 1.0f);
+    for (size_t k = 0; k < 7; ++k) {
+      norm.mean[k == 0 ? 0 : k + 1] = float(mean[k]);
+      norm.std[k == 0 ? 0 : k + 1] = float(std_dev[k]);
+    }
+    for (SequenceDataset* d : period_set) norm.apply(*d);
+  }
+  return splits;
+}
+
+}  // namespace liquid::lfm

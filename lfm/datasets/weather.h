@@ -1,0 +1,64 @@
+// Beijing PM2.5 (Liang et al. 2015; UCI "Beijing PM2.5 Data", CC BY 4.0): hourly PM2.5 at the US
+// embassy with the weather at Beijing Capital airport, 2010-01-01 00:00 .. 2014-12-31 23:00, 43,824
+// rows. Columns: No, year, month, day, hour, pm2.5 (µg/m³, "NA" when missing: 2,067 rows), DEWP (°C),
+// TEMP (°C), PRES (hPa), cbwd (combined wind direction: NE, NW, SE, cv), Iws (cumulated wind speed,
+// m/s), Is and Ir (cumulated hours of snow and rain).
+//
+// A long-context forecasting task: from every hour of a window of `context` hours, forecast PM2.5
+// for each of the next `horizon` hours (one output per future hour, every step). Our protocol (no
+// paper protocol to follow):
+//  * inputs (16): pm2.5, its mask (1 = measured), DEWP, TEMP, PRES, Iws, Is, Ir, cbwd one-hot (NE,
+//    NW, SE, cv), sin and cos of the hour of day and of the day of the year. A missing PM2.5 reads as
+//    the training mean (0 after normalisation) with mask 0: the model sees that it is missing.
+//  * normalisation: pm2.5 and the six weather numbers z-scored with the mean and population std of
+//    the training period's rows (measured PM2.5 only); the rest left as they are.
+//  * targets: PM2.5 at t+1 .. t+horizon, z-scored with the same training statistics whatever
+//    `normalize` says (so a model's error reads the same in `liquid eval`); MAE x pm25_std is
+//    µg/m³. A step counts only if it is among the window's last `scored_steps` steps and every one
+//    of its future hours was measured.
+//  * windows start every `stride` hours; with stride == scored_steps every hour is scored in one
+//    window only. The splits are chronological: the rows are cut at 1 - validation - test and
+//    1 - test of their count, and a window belongs to the period that holds all its scored targets
+//    (its earliest scored step's next hour to its last target hour); windows whose targets straddle
+//    a cut are dropped. Context may reach back into an earlier period: inputs only, as a forecaster
+//    running in real time would see them.
+//  * timespans: the real gap to the previous row in hours (1 for every row of this file).
+// Memory: a window holds context x (16 + horizon) floats; with context 32,768 use a stride of a
+// week or more (5 years at stride 168 are about 60 windows, 300 MB).
+// Malformed rows (a missing or extra field, text in a number column, an unknown wind direction, a
+// time that does not move forward) are DataFormatError naming the file, line and column.
+#pragma once
+
+#include <filesystem>
+
+#include "lfm/dataset.h"
+
+namespace liquid::lfm {
+
+struct WeatherOptions {
+  int context = 512;       // hours per window, 1 .. 32,768
+  int horizon = 24;        // hours forecast from every step
+  int stride = 24;         // hours between window starts
+  int scored_steps = 24;   // last steps of each window that count (<= context)
+  double validation_fraction = 0.15;
+  double test_fraction = 0.15;
+  bool normalize = true;
+};
+inline constexpr int kWeatherInputs = 16;
+inline constexpr int kWeatherMaxContext = 32768;
+
+// Throws std::invalid_argument naming the option that is out of range.
+void check_weather_options(const WeatherOptions& options);
+
+// The statistics of PM2.5 over the training period's measured rows (the targets' scale).
+struct WeatherScale {
+  float pm25_mean = 0, pm25_std = 1;
+};
+
+// `file` is PRSA_data_2010.1.1-2014.12.31.csv (or its folder). `scale` (optional) receives the
+// target statistics. Throws std::invalid_argument naming the option when options are out of range,
+// DataFormatError for the file.
+DatasetSplits load_weather(const std::filesystem::path& file, const WeatherOptions& options = {},
+                           WeatherScale* scale = nullptr);
+
+}  // namespace liquid::lfm

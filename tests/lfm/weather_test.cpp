@@ -1,0 +1,147 @@
+// The Beijing PM2.5 forecasting task on the first 1,200 hours of the real file: windows, masks,
+// chronological splits, targets against the CSV itself, option and row errors, and a short
+// training run of a backbone model through the trainer.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "lfm/datasets/weather.h"
+#include "lfm/trainer.h"
+
+namespace liquid::lfm {
+namespace {
+
+using ::testing::HasSubstr;
+const std::filesystem::path kFile = LIQUID_TEST_DATA "/series/prsa_beijing_1200h.csv";
+
+// Column 6 (pm2.5) of every data row; NaN for NA.
+std::vector<double> pm25_column() {
+  std::ifstream in(kFile);
+  std::string line;
+  std::getline(in, line);
+  std::vector<double> v;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string f;
+    for (int c = 0; c < 6; ++c) std::getline(ss, f, ',');
+    v.push_back(f == "NA" ? std::nan("") : std::stod(f));
+  }
+  return v;
+}
+
+TEST(Weather, WindowsTargetsMasksAndChronologicalSplits) {
+  WeatherOptions o;
+  o.context = 96;
+  WeatherScale scale;
+  const DatasetSplits s = load_weather(kFile, o, &scale);
+  s.check_shapes();
+  EXPECT_EQ(s.train.input_size, kWeatherInputs);
+  EXPECT_EQ(s.train.output_size, 24);
+  EXPECT_EQ(s.train.steps, 96);
+  // 1,200 rows cut at 840 and 1,020: windows whose scored targets lie inside one period.
+  EXPECT_GT(s.train.size(), 20u);
+  EXPECT_GT(s.validation.size(), 3u);
+  EXPECT_GT(s.test.size(), 3u);
+  EXPECT_EQ(s.train.size() + s.validation.size() + s.test.size(), 43u);  // of 46 window starts, 3 straddle a cut
+
+  const std::vector<double> pm = pm25_column();
+  // Window 0 starts at row 0: its step t forecasts rows t+1 .. t+24; only the last 24 steps count,
+  // and only where all 24 are measured.
+  const int H = 24, T = 96;
+  for (int t = 0; t < T; ++t) {
+    bool all = t >= T - 24;
+    for (int h = 1; h <= H; ++h) {
+      const double v = pm[size_t(t + h)];
+      all = all && !std::isnan(v);
+      const float expected = std::isnan(v) ? 0.0f : float((v - scale.pm25_mean) / scale.pm25_std);
+      EXPECT_NEAR(s.train.targets[size_t(t) * H + h - 1], expected, 1e-5) << "t " << t << " h " << h;
+    }
+    EXPECT_EQ(s.train.mask[size_t(t)], all ? 1 : 0) << t;
+    // Input 1 says whether this hour's PM2.5 was measured; a missing one reads 0 (the mean).
+    EXPECT_EQ(s.train.inputs[size_t(t) * kWeatherInputs + 1], std::isnan(pm[size_t(t)]) ? 0.0f : 1.0f);
+    if (std::isnan(pm[size_t(t)])) {
+      EXPECT_EQ(s.train.inputs[size_t(t) * kWeatherInputs], 0.0f);
+    }
+    EXPECT_EQ(s.train.timespans[size_t(t)], 1.0f);
+  }
+  EXPECT_GT(scale.pm25_mean, 10.0f);  // µg/m³
+  EXPECT_EQ(s.normalization.names[0], "pm2.5");
+  EXPECT_FLOAT_EQ(s.normalization.mean[0], scale.pm25_mean);
+
+  // Without normalisation the raw readings stay (a missing PM2.5 reads as the training mean).
+  o.normalize = false;
+  const DatasetSplits raw = load_weather(kFile, o);
+  EXPECT_TRUE(raw.normalization.empty());
+  EXPECT_FLOAT_EQ(raw.train.inputs[size_t(30) * kWeatherInputs], float(pm[30]));
+  EXPECT_EQ(raw.train.targets, s.train.targets);  // targets are z-scored either way
+}
+
+TEST(Weather, ErrorsNameTheOptionOrTheLine) {
+  WeatherOptions o;
+  o.context = 40000;
+  EXPECT_THAT([&] { load_weather(kFile, o); }, ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("context")));
+  o.context = 48;
+  o.scored_steps = 60;
+  EXPECT_THAT([&] { load_weather(kFile, o); }, ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("scored_steps")));
+
+  const auto bad = std::filesystem::temp_directory_path() / "liquid_weather_test_bad.csv";
+  {
+    std::ofstream out(bad);
+    out << "No,year,month,day,hour,pm2.5,DEWP,TEMP,PRES,cbwd,Iws,Is,Ir\n"
+        << "1,2010,1,1,0,NA,-21,-11,1021,NW,1.79,0,0\n"
+        << "2,2010,1,1,1,12,-21,warm,1020,NW,4.92,0,0\n";
+  }
+  try {
+    load_weather(bad, {});
+    FAIL() << "no error";
+  } catch (const DataFormatError& e) {
+    EXPECT_EQ(e.line(), 3u);
+    EXPECT_EQ(e.column(), 8u);
+    EXPECT_THAT(e.what(), HasSubstr("TEMP"));
+  }
+  std::filesystem::remove(bad);
+
+  const nlohmann::json base = {{"task", "weather"}, {"data", kFile.string()}, {"model", {{"model", "CfC"}, {"units", 8}}}};
+  nlohmann::json j = base;
+  j["task_options"] = {{"context", "long"}};
+  EXPECT_THAT([&] { train_config_from_json(j, "w.json", "/"); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("w.json: field 'task_options.context'")));
+  j["task_options"] = {{"window", 5}};
+  EXPECT_THAT([&] { train_config_from_json(j, "w.json", "/"); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("'task_options.window': unknown")));
+  j = base;
+  j["task"] = "traffic";
+  j["task_options"] = {{"context", 5}};
+  EXPECT_THAT([&] { train_config_from_json(j, "w.json", "/"); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("task 'traffic' takes no options")));
+}
+
+TEST(Weather, BackboneTrainsAndTheFileRemembersTheWindow) {
+  const nlohmann::json j = {
+      {"task", "weather"},
+      {"data", kFile.string()},
+      {"task_options", {{"context", 96}}},
+      {"model", {{"model", "backbone"}, {"genome", "d16 liquid:16 conv:3 attn:h2,w32 mlp:2"}}},
+      {"optimizer", {{"kind", "adamw"}, {"lr", 0.005}}},
+      {"epochs", 4},
+      {"batch_size", 8},
+      {"seed", 2},
+      {"loss", "mse"},
+      {"metric", "mae"}};
+  const TrainConfig config = train_config_from_json(j, "weather.json", "/");
+  const auto dir = std::filesystem::temp_directory_path() / "liquid_weather_test_train";
+  std::filesystem::remove_all(dir);
+  const TrainResult r = train(config, {.out_dir = dir, .threads = 2});
+  ASSERT_EQ(r.history.size(), 4u);
+  EXPECT_LT(r.history.back().train_loss, r.history.front().train_loss);
+  EXPECT_FALSE(std::isnan(r.test.mae));
+  const SafetensorsFile file = SafetensorsFile::read_file(dir / "model.safetensors");
+  EXPECT_EQ(nlohmann::json::parse(file.metadata().at("liquid.task_options")), nlohmann::json({{"context", 96}}));
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace liquid::lfm
