@@ -1,6 +1,7 @@
 // Timeline adapters for sources and encoders (source_adapters.h).
 #include "pipeline/source_adapters.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
@@ -116,21 +117,30 @@ MergedSource::MergedSource(std::vector<std::unique_ptr<sensors::Source>> sources
   for (const auto& s : sources_)
     if (!s) throw std::invalid_argument("MergedSource: a source is missing");
   pending_.resize(sources_.size());
-  has_.assign(sources_.size(), 0);
 }
 
 bool MergedSource::next(sensors::TimedSample& out) {
+  // A min-heap of (time, source) over the sources' look-ahead samples: O(log n) per sample, where a
+  // scan of every source was 51 % of the dashboard's time at 10,000 streams. Equal times go to the
+  // lower source index, as the scan did.
+  const auto later = [](const std::pair<double, int>& a, const std::pair<double, int>& b) { return a > b; };
   if (!started_) {  // the first look ahead, here rather than in the constructor (a slow file opens on the reader's thread)
     started_ = true;
-    for (size_t k = 0; k < sources_.size(); ++k) has_[k] = sources_[k]->next(pending_[k]);
+    heap_.reserve(sources_.size());
+    for (size_t k = 0; k < sources_.size(); ++k)
+      if (sources_[k]->next(pending_[k])) heap_.emplace_back(pending_[k].time, static_cast<int>(k));
+    std::make_heap(heap_.begin(), heap_.end(), later);
   }
-  int best = -1;
-  for (size_t k = 0; k < sources_.size(); ++k)
-    if (has_[k] && (best < 0 || pending_[k].time < pending_[best].time)) best = static_cast<int>(k);
-  if (best < 0) return false;
+  if (heap_.empty()) return false;
+  std::pop_heap(heap_.begin(), heap_.end(), later);
+  const int best = heap_.back().second;
+  heap_.pop_back();
   std::swap(out, pending_[best]);
   out.stream = best;
-  has_[best] = sources_[best]->next(pending_[best]);
+  if (sources_[best]->next(pending_[best])) {
+    heap_.emplace_back(pending_[best].time, best);
+    std::push_heap(heap_.begin(), heap_.end(), later);
+  }
   return true;
 }
 

@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "encoders/feature_frame.h"
@@ -84,8 +85,8 @@ class MergedSource : public sensors::Source {
 
  private:
   std::vector<std::unique_ptr<sensors::Source>> sources_;
-  std::vector<sensors::TimedSample> pending_;
-  std::vector<unsigned char> has_;
+  std::vector<sensors::TimedSample> pending_;      // each source's next sample
+  std::vector<std::pair<double, int>> heap_;      // (time, source) of the pending samples
   bool started_ = false;
 };
 
