@@ -6,12 +6,14 @@
 //       GstHarness, for K = 1 (a buffer per frame, the lowest latency) and K = 32,
 // reporting CPU seconds of each and the difference in percent per round, then the medians of the
 // rounds (5; the machine's other load shows as spread). Not a ctest test (timings); run:
-//   build/tests/plugins/gst_overhead_bench MODEL.safetensors   (a 40-input model)
+//   build/tests/plugins/gst_overhead_bench MODEL.safetensors [FRAMES_PER_BUFFER ...]   (a 40-input model;
+//   default 1 32 128; one value alone is what a profiler wants to see)
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <random>
 #include <string>
@@ -30,7 +32,7 @@ static double cpu_seconds() {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s MODEL.safetensors\n", argv[0]);
+    std::fprintf(stderr, "usage: %s MODEL.safetensors [FRAMES_PER_BUFFER ...]\n", argv[0]);
     return 2;
   }
   gst_init(&argc, &argv);
@@ -42,8 +44,14 @@ int main(int argc, char** argv) {
   for (float& s : audio) s = noise(rng);
 
   constexpr int kRounds = 5;
-  const int kPerBuffer[] = {1, 32, 128};
-  std::vector<double> lib_times, gst_times[3];
+  std::vector<int> per_buffers = {1, 32, 128};
+  if (argc > 2) {
+    per_buffers.clear();
+    for (int i = 2; i < argc; ++i) per_buffers.push_back(std::max(1, std::atoi(argv[i])));
+  }
+  const size_t n_configs = per_buffers.size();
+  std::vector<double> lib_times;
+  std::vector<std::vector<double>> gst_times(n_configs);
   for (int round = 0; round < kRounds; ++round) {
     // (a) the library alone.
     double t0 = cpu_seconds();
@@ -73,8 +81,8 @@ int main(int argc, char** argv) {
     // (b) the same through the elements.
     lib_times.push_back(lib);
     std::printf("%d s of audio, %zu frames: library %.3f s CPU (%.0fx real time)", kSeconds, steps, lib, kSeconds / lib);
-    for (int c = 0; c < 3; ++c) {
-      const int per_buffer = kPerBuffer[c];
+    for (size_t c = 0; c < n_configs; ++c) {
+      const int per_buffer = per_buffers[c];
       // The input buffers exist before the clock starts (wrapping the audio, no copy): what a
       // source upstream hands over is not the plugin's cost.
       std::vector<GstBuffer*> blocks;
@@ -106,8 +114,8 @@ int main(int argc, char** argv) {
   };
   const double lib = median(lib_times);
   std::printf("median of %d: library %.3f s", kRounds, lib);
-  for (int c = 0; c < 3; ++c)
-    std::printf("; %d a buffer %.3f s, %+.1f %%", kPerBuffer[c], median(gst_times[c]), 100.0 * (median(gst_times[c]) - lib) / lib);
+  for (size_t c = 0; c < n_configs; ++c)
+    std::printf("; %d a buffer %.3f s, %+.1f %%", per_buffers[c], median(gst_times[c]), 100.0 * (median(gst_times[c]) - lib) / lib);
   std::printf("\n");
   return 0;
 }
