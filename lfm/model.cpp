@@ -52,6 +52,26 @@ void run_blocks(int batch, int threads, const Block& block) {
 
 }  // namespace
 
+std::vector<double> Model::save_state(const ModelState& state) const {
+  std::vector<double> out(state.h.data(), state.h.data() + state.h.size());
+  out.insert(out.end(), state.c.data(), state.c.data() + state.c.size());
+  if (state.backbone) state.backbone->save(out);
+  return out;
+}
+
+void Model::restore_state(std::span<const double> values, ModelState& state) const {
+  const size_t cell = size_t(state.h.size() + state.c.size());
+  if (values.size() < cell)
+    throw std::invalid_argument("model state: " + std::to_string(values.size()) + " values, the cell needs " +
+                                std::to_string(cell));
+  for (Eigen::Index i = 0; i < state.h.size(); ++i) state.h[i] = float(values[size_t(i)]);
+  for (Eigen::Index i = 0; i < state.c.size(); ++i) state.c[i] = float(values[size_t(state.h.size() + i)]);
+  values = values.subspan(cell);
+  if (state.backbone) state.backbone->restore(values);
+  if (!values.empty())
+    throw std::invalid_argument("model state: " + std::to_string(values.size()) + " values more than the model keeps");
+}
+
 int Model::output_row_in_state() const {
   if (config_.proj_size || config_.cell != CellKind::kCfc) return -1;
   return state_size() - output_size();

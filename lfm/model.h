@@ -120,6 +120,10 @@ class Model {
   // (stepping past it is an error; windowed attention, conv and liquid units are bounded anyway).
   ModelState initial_state(int64_t max_context = kDefaultContext) const;
   ModelWorkspace make_workspace(int capacity = 1) const;
+  // A state's numbers for a checkpoint (h, c, a backbone's caches), and back into a state from
+  // initial_state() of this model; throws std::invalid_argument when the count does not fit.
+  std::vector<double> save_state(const ModelState& state) const;
+  void restore_state(std::span<const double> values, ModelState& state) const;
   // x: input_size floats; y: output_size floats; dt: elapsed seconds since the previous sample.
   void step(const float* x, double dt, ModelState& state, float* y, ModelWorkspace& ws) const;
 

@@ -7,6 +7,7 @@
 #include "encoders/audio_features.h"
 #include "encoders/series_features.h"
 #include "encoders/video_features.h"
+#include "pipeline/model_fusion.h"
 #include "pipeline/multi_head.h"
 #include "pipeline/source_adapters.h"
 #include "sensors/audio_file.h"
@@ -153,6 +154,31 @@ std::unique_ptr<LinearHead> make_linear_head(const StreamSetup& setup, const Eng
 
 }  // namespace
 
+// "head": "model": the file's network on every stream's output concatenated.
+static std::unique_ptr<FusionModel> make_model_fusion(const StreamSetup& setup, const Engine& engine) {
+  const std::string where = setup.file.string() + ": fusion.path";
+  int total = 0;
+  for (int id = 0; id < engine.stream_count(); ++id) total += engine.model(engine.stream_config(id).model).output_size();
+  ModelFile file;
+  try {
+    file = {std::make_shared<const lfm::Model>(lfm::Model::load(setup.head_path)),
+            lfm::SafetensorsFile::read_file(setup.head_path).metadata()};
+  } catch (const std::exception& e) {
+    throw StreamConfigError(where + ": " + e.what());
+  }
+  if (file.model->input_size() != total)
+    throw StreamConfigError(where + ": " + setup.head_path.string() + " takes " +
+                            std::to_string(file.model->input_size()) + " inputs, but the streams' outputs concatenated are " +
+                            std::to_string(total) + " wide");
+  std::vector<std::string> names = setup.head_names.empty() ? model_classes(file) : setup.head_names;
+  const HeadKind kind = setup.head_kind.value_or(model_classes(file).empty() ? HeadKind::kValues : HeadKind::kClasses);
+  try {
+    return std::make_unique<ModelFusion>(file.model, kind, std::move(names), setup.head_context);
+  } catch (const std::exception& e) {
+    throw StreamConfigError(setup.file.string() + ": fusion: " + e.what());
+  }
+}
+
 std::vector<ModelFile> load_models(const StreamSetup& setup) {
   std::vector<ModelFile> models;
   for (const auto& [name, path] : setup.models) {
@@ -183,6 +209,7 @@ std::unique_ptr<FusionModel> make_fusion(const StreamSetup& setup, const std::ve
     engine.add_trace_sink(heads->tap());
     return heads;
   }
+  if (setup.head == HeadSource::kModel) return make_model_fusion(setup, engine);
   return make_linear_head(setup, engine, models);
 }
 

@@ -389,10 +389,12 @@ StreamSetup parse_stream_config_text(const std::string& text, const std::filesys
   }
 
   if (top.has("fusion")) {
-    const Obj f = top.sub("fusion", {"head", "stream", "path", "kind", "names", "heads", "rules"});
-    const int head = f.choice("head", {"stream", "mean", "file", "heads"}, -1);
-    if (head < 0) f.fail("head", "missing (expected \"stream\", \"mean\", \"file\" or \"heads\")");
-    setup.head = head == 0 ? HeadSource::kStream : head == 1 ? HeadSource::kMean : head == 2 ? HeadSource::kFile : HeadSource::kHeads;
+    const Obj f = top.sub("fusion", {"head", "stream", "path", "kind", "names", "heads", "rules", "context"});
+    const int head = f.choice("head", {"stream", "mean", "file", "heads", "model"}, -1);
+    if (head < 0) f.fail("head", "missing (expected \"stream\", \"mean\", \"file\", \"heads\" or \"model\")");
+    constexpr HeadSource kHeadSources[] = {HeadSource::kStream, HeadSource::kMean, HeadSource::kFile, HeadSource::kHeads,
+                                           HeadSource::kModel};
+    setup.head = kHeadSources[head];
     if (setup.head == HeadSource::kHeads) {
       setup.heads = parse_heads(f, names);
       for (const HeadConfig& h : setup.heads.heads)
@@ -410,8 +412,10 @@ StreamSetup parse_stream_config_text(const std::string& text, const std::filesys
     } else if (f.has("stream")) {
       f.fail("stream", "only for \"head\": \"stream\"");
     }
-    if (setup.head == HeadSource::kFile) setup.head_path = resolve(base, f.str("path", {}, true));
-    else if (f.has("path")) f.fail("path", "only for \"head\": \"file\"");
+    if (setup.head == HeadSource::kFile || setup.head == HeadSource::kModel) setup.head_path = resolve(base, f.str("path", {}, true));
+    else if (f.has("path")) f.fail("path", "only for \"head\": \"file\" or \"model\"");
+    if (setup.head == HeadSource::kModel) setup.head_context = f.integer("context", 8192, 1);
+    else if (f.has("context")) f.fail("context", "only for \"head\": \"model\"");
     if (f.has("kind")) setup.head_kind = f.choice("kind", {"classes", "values"}, 0) == 0 ? HeadKind::kClasses : HeadKind::kValues;
     setup.head_names = f.strings("names");
   }

@@ -67,6 +67,10 @@
 //      {"head": "file", "path": "head.safetensors"}  trained: tensors "weight" [names, inputs]
 //                                             and "bias" [names], inputs = every stream's output
 //                                             concatenated in stream order
+//      {"head": "model", "path": "fusion.safetensors", "context": 8192}   a model file's network
+//                                             (backbone, CfC, LTC) stepped once per decision on
+//                                             every stream's output concatenated, its state
+//                                             carried across decisions (pipeline/model_fusion.h)
 //      plus "kind": "classes" (softmax; default when the head's model file lists liquid.classes)
 //      | "values", and "names": [...] (default: the model's liquid.classes, else y0, y1, ...).
 //   "decisions": {"mode": "per_sample" | "rate" | "on_change" | "none", "period": 60,
@@ -100,7 +104,7 @@ class StreamConfigError : public std::runtime_error {
 
 enum class SourceKind { kCsv, kWav, kVideo, kMqtt, kClips };
 enum class EncoderKind { kSeries, kAudio, kVideo };
-enum class HeadSource { kNone, kStream, kMean, kFile, kHeads };
+enum class HeadSource { kNone, kStream, kMean, kFile, kHeads, kModel };
 
 struct SourceSpec {
   SourceKind kind = SourceKind::kCsv;
@@ -148,6 +152,7 @@ struct StreamSetup {
   HeadSource head = HeadSource::kNone;
   std::string head_stream;
   std::filesystem::path head_path;
+  int64_t head_context = 8192;  // kModel: decisions a full-attention backbone holds
   std::optional<HeadKind> head_kind;
   std::vector<std::string> head_names;
   MultiHeadConfig heads;  // kHeads

@@ -26,6 +26,21 @@ struct AttnState final : LayerState {
   RowVec<S> rms;
   int64_t pos = 0, capacity = 0;
   void reset() override { pos = 0; }
+  void save(std::vector<double>& out) const override {
+    out.push_back(double(pos));
+    out.push_back(double(capacity));
+    save_values(k_cache, out);
+    save_values(v_cache, out);
+  }
+  void restore(std::span<const double>& in) override {
+    const double p = restore_count(in), cap = restore_count(in);
+    if (cap != double(capacity) || p < 0)
+      throw std::invalid_argument("attn state: saved with a KV cache of " + std::to_string(int64_t(cap)) +
+                                  " tokens, this one holds " + std::to_string(capacity));
+    pos = int64_t(p);
+    restore_values(k_cache, in);
+    restore_values(v_cache, in);
+  }
 };
 
 // Column-wise view of heads: a (heads hd) x N matrix as hd x (heads N), one head-token per column.

@@ -28,6 +28,12 @@ struct BackboneState final : LayerState {
   void reset() override {
     for (auto& u : units) u->reset();
   }
+  void save(std::vector<double>& out) const override {
+    for (const auto& u : units) u->save(out);
+  }
+  void restore(std::span<const double>& in) override {
+    for (auto& u : units) u->restore(in);
+  }
 };
 
 // splitmix64: independent seeds for the units from one backbone seed.

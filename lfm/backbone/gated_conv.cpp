@@ -16,6 +16,8 @@ struct ConvState final : LayerState {
   Mat<S> past;              // last k-1 gated inputs, oldest first
   Vec<S> z, u, c;           // scratch
   void reset() override { past.setZero(); }
+  void save(std::vector<double>& out) const override { save_values(past, out); }
+  void restore(std::span<const double>& in) override { restore_values(past, in); }
 };
 
 }  // namespace

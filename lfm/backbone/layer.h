@@ -20,8 +20,11 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lfm/parameter.h"
 
@@ -57,7 +60,32 @@ struct LayerTape {
 struct LayerState {
   virtual ~LayerState() = default;
   virtual void reset() = 0;  // back to the start of a stream
+  // What a checkpoint keeps: the state's numbers appended to `out`, read back in the same order by
+  // restore() on the state of an identically configured layer (which advances `in` past them).
+  // Scratch is not kept; stateless units (MLP, MoE) keep nothing.
+  virtual void save(std::vector<double>& out) const { (void)out; }
+  virtual void restore(std::span<const double>& in) { (void)in; }
 };
+
+// save()/restore() helpers: a matrix's values in storage order, then a count.
+template <class M>
+void save_values(const M& m, std::vector<double>& out) {
+  out.insert(out.end(), m.data(), m.data() + m.size());
+}
+template <class M>
+void restore_values(M& m, std::span<const double>& in) {
+  if (in.size() < size_t(m.size()))
+    throw std::invalid_argument("backbone state: " + std::to_string(in.size()) + " values left, a unit needs " +
+                                std::to_string(m.size()));
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = static_cast<typename M::Scalar>(in[size_t(i)]);
+  in = in.subspan(size_t(m.size()));
+}
+inline double restore_count(std::span<const double>& in) {
+  if (in.empty()) throw std::invalid_argument("backbone state: ended before a unit's position");
+  const double v = in[0];
+  in = in.subspan(1);
+  return v;
+}
 
 constexpr double kNormEps = 1e-5;  // LFM2's norm_eps
 

@@ -18,6 +18,8 @@ struct LiquidState final : LayerState {
   Eigen::RowVectorXf ts;        // 1
   CfcWorkspace ws;
   void reset() override { h.setZero(); }
+  void save(std::vector<double>& out) const override { save_values(h, out); }
+  void restore(std::span<const double>& in) override { restore_values(h, in); }
 };
 
 }  // namespace
