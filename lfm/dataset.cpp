@@ -2,6 +2,8 @@
 
 #include "lfm/numpy_random.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -169,6 +171,42 @@ std::string read_text_file(const std::filesystem::path& file) {
   std::ostringstream text;
   text << in.rdbuf();
   return std::move(text).str();
+}
+
+std::vector<int> header_columns(const std::vector<std::string_view>& header, std::initializer_list<std::string_view> wanted,
+                                const std::filesystem::path& file, std::size_t line) {
+  auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  std::string expected;
+  for (std::string_view w : wanted) {
+    const bool optional = !w.empty() && w.front() == '?';
+    if (!expected.empty()) expected += ", ";
+    const std::string_view first = w.substr(optional ? 1 : 0, w.find('|') == w.npos ? w.npos : w.find('|') - (optional ? 1 : 0));
+    if (optional) expected += '[';
+    expected += first;
+    if (optional) expected += ']';
+  }
+  std::vector<int> columns;
+  for (std::string_view w : wanted) {
+    const bool optional = !w.empty() && w.front() == '?';
+    if (optional) w.remove_prefix(1);
+    int found = -1;
+    for (std::size_t start = 0; found < 0 && start <= w.size();) {
+      const std::size_t bar = std::min(w.find('|', start), w.size());
+      const std::string_view alias = w.substr(start, bar - start);
+      for (std::size_t i = 0; i < header.size() && found < 0; ++i)
+        if (same(header[i], alias)) found = static_cast<int>(i);
+      start = bar + 1;
+    }
+    if (found < 0 && !optional)
+      throw DataFormatError(file, line, 0,
+                            "the header has no '" + std::string(w.substr(0, w.find('|'))) + "' column; expected " + expected);
+    columns.push_back(found);
+  }
+  return columns;
 }
 
 std::vector<std::string_view> split_csv_line(std::string_view line) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -110,6 +111,13 @@ void for_each_line(std::string_view text, Visit&& visit) {
 // occupancy files quote their header, ids and dates). No embedded commas or escaped quotes: none
 // of the datasets have them.
 std::vector<std::string_view> split_csv_line(std::string_view line);
+
+// The index of each wanted column in a CSV header row (split_csv_line's fields). A wanted name may
+// list aliases separated by '|' ("adj close|adj_close"); names compare without case; a name that
+// starts with '?' is optional (-1 when absent). A missing required column is a DataFormatError
+// naming the file, the header's line, the column and every column expected.
+std::vector<int> header_columns(const std::vector<std::string_view>& header, std::initializer_list<std::string_view> wanted,
+                                const std::filesystem::path& file, std::size_t line);
 
 // Field parsers: the whole field must be the number, else DataFormatError naming the column.
 double parse_double(std::string_view field, const std::filesystem::path& file, std::size_t line,

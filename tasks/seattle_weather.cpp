@@ -19,23 +19,14 @@ SeattleWeather load_seattle_weather(const std::filesystem::path& file) {
   SeattleWeather w;
   w.source = file.string();
   const std::vector<std::string> expected{"date", "precipitation", "temp_max", "temp_min", "wind", "weather"};
-  std::vector<int> col(expected.size(), -1);
+  std::vector<int> col;
   std::size_t fields = 0;
-  bool header = true;
   lfm::detail::for_each_line(text, [&](std::string_view line, std::size_t number) {
-    std::vector<std::string_view> f = lfm::detail::split_csv_line(line);
-    if (!f.empty() && !f.back().empty() && f.back().back() == '\r') f.back().remove_suffix(1);
-    if (header) {
-      header = false;
+    const std::vector<std::string_view> f = lfm::detail::split_csv_line(line);
+    if (col.empty()) {
       fields = f.size();
-      for (std::size_t i = 0; i < f.size(); ++i)
-        for (std::size_t k = 0; k < expected.size(); ++k)
-          if (f[i] == expected[k]) col[k] = static_cast<int>(i);
-      for (std::size_t k = 0; k < expected.size(); ++k)
-        if (col[k] < 0)
-          throw lfm::DataFormatError(file, number, 0,
-                                     "the header has no '" + expected[k] +
-                                         "' column; expected date, precipitation, temp_max, temp_min, wind, weather");
+      col = lfm::detail::header_columns(f, {"date", "precipitation", "temp_max", "temp_min", "wind", "weather"}, file,
+                                        number);
       return;
     }
     if (f.size() != fields)
@@ -79,7 +70,7 @@ SeattleWeather load_seattle_weather(const std::filesystem::path& file) {
     w.wind.push_back(number_at(4));
     w.type.push_back(static_cast<int>(it - classes.begin()));
   });
-  if (header) throw lfm::DataFormatError(file, 0, 0, "empty file; expected a header and daily rows");
+  if (col.empty()) throw lfm::DataFormatError(file, 0, 0, "empty file; expected a header and daily rows");
   if (w.rows() < 2) throw lfm::DataFormatError(file, 0, 0, "fewer than 2 daily rows");
   return w;
 }

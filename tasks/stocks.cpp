@@ -16,12 +16,6 @@ namespace liquid::tasks {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // "YYYY-MM-DD" to days since 1970-01-01; DataFormatError otherwise.
 std::int64_t parse_date(std::string_view field, const std::filesystem::path& file, std::size_t line,
                         std::size_t column) {
@@ -50,33 +44,17 @@ StockSeries load_stock_csv(const std::filesystem::path& file) {
   const std::string text = lfm::detail::read_text_file(file);
   StockSeries s;
   s.source = file.string();
-  // Column indices of the fields we need, from the header.
   int c_date = -1, c_open = -1, c_high = -1, c_low = -1, c_close = -1, c_adj = -1, c_volume = -1;
   std::size_t fields = 0;
   bool header = true;
   lfm::detail::for_each_line(text, [&](std::string_view line, std::size_t number) {
-    std::vector<std::string_view> f = lfm::detail::split_csv_line(line);
-    if (!f.empty() && !f.back().empty() && f.back().back() == '\r') f.back().remove_suffix(1);
+    const std::vector<std::string_view> f = lfm::detail::split_csv_line(line);
     if (header) {
       header = false;
       fields = f.size();
-      for (std::size_t i = 0; i < f.size(); ++i) {
-        const std::string name = lower(f[i]);
-        const int idx = static_cast<int>(i);
-        if (name == "date") c_date = idx;
-        else if (name == "open") c_open = idx;
-        else if (name == "high") c_high = idx;
-        else if (name == "low") c_low = idx;
-        else if (name == "close") c_close = idx;
-        else if (name == "adj close" || name == "adjclose" || name == "adj_close") c_adj = idx;
-        else if (name == "volume") c_volume = idx;
-      }
-      for (auto [col, name] : {std::pair{c_date, "date"}, {c_open, "open"}, {c_high, "high"}, {c_low, "low"},
-                               {c_close, "close"}, {c_volume, "volume"}})
-        if (col < 0)
-          throw lfm::DataFormatError(file, number, 0,
-                                     std::string("the header has no '") + name +
-                                         "' column; expected date, open, high, low, close, [adj close,] volume");
+      const std::vector<int> c = lfm::detail::header_columns(
+          f, {"date", "open", "high", "low", "close", "?adj close|adjclose|adj_close", "volume"}, file, number);
+      c_date = c[0], c_open = c[1], c_high = c[2], c_low = c[3], c_close = c[4], c_adj = c[5], c_volume = c[6];
       return;
     }
     if (f.size() != fields)

@@ -33,27 +33,19 @@ Rows read_rows(const std::filesystem::path& file) {
     const auto fields = detail::split_csv_line(line);
     if (header.empty()) {
       header = fields;
-      auto find = [&](std::string_view name) {
-        for (size_t i = 0; i < header.size(); ++i)
-          if (header[i] == name || (header[i].size() == name.size() + 1 && header[i].back() == '\r' &&
-                                    header[i].substr(0, name.size()) == name))
-            return i;
-        throw DataFormatError(file, line_number, 0, "header has no column \"" + std::string(name) + "\"");
-      };
-      const std::array<std::string_view, 4> date_names = {"year", "month", "day", "hour"};
-      for (size_t k = 0; k < 4; ++k) date_col[k] = find(date_names[k]);
-      for (size_t k = 0; k < kNumberColumns.size(); ++k) number_col[k] = find(kNumberColumns[k]);
-      wind_col = find("cbwd");
+      const std::vector<int> c = detail::header_columns(
+          header, {"year", "month", "day", "hour", kNumberColumns[0], kNumberColumns[1], kNumberColumns[2],
+                   kNumberColumns[3], kNumberColumns[4], kNumberColumns[5], kNumberColumns[6], "cbwd"},
+          file, line_number);
+      for (size_t k = 0; k < 4; ++k) date_col[k] = size_t(c[k]);
+      for (size_t k = 0; k < kNumberColumns.size(); ++k) number_col[k] = size_t(c[4 + k]);
+      wind_col = size_t(c[11]);
       return;
     }
     if (fields.size() != header.size())
       throw DataFormatError(file, line_number, 0,
                             "expected " + std::to_string(header.size()) + " fields, found " + std::to_string(fields.size()));
-    auto field = [&](size_t col) {
-      std::string_view f = fields[col];
-      if (!f.empty() && f.back() == '\r') f.remove_suffix(1);
-      return f;
-    };
+    auto field = [&](size_t col) { return fields[col]; };
     std::array<std::int64_t, 4> date{};
     const std::array<std::string_view, 4> date_names = {"year", "month", "day", "hour"};
     for (size_t k = 0; k < 4; ++k) date[k] = detail::parse_int64(field(date_col[k]), file, line_number, date_col[k] + 1, date_names[k]);

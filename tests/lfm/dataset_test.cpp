@@ -467,5 +467,20 @@ TEST(PersonActivity, SmallStepBackIsToleratedAsZeroGap) {
             (std::vector<float>{0.5F, 1.0F, 1.0F, 0.0F, 1.0F}));
 }
 
+TEST(HeaderColumns, FindsNamesAndAliasesWithoutCaseAndNamesWhatIsMissing) {
+  const std::vector<std::string_view> header = detail::split_csv_line("\"Date\",Open,Adj Close,volume\r");
+  EXPECT_EQ(detail::header_columns(header, {"date", "volume", "?adj_close|adj close", "?dividends"}, "s.csv", 1),
+            (std::vector<int>{0, 3, 2, -1}));
+  try {
+    detail::header_columns(header, {"date", "close|last", "?adj close"}, "s.csv", 1);
+    FAIL() << "no close column, and no error";
+  } catch (const DataFormatError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("s.csv"), std::string::npos) << what;
+    EXPECT_NE(what.find("the header has no 'close' column; expected date, close, [adj close]"), std::string::npos)
+        << what;
+  }
+}
+
 }  // namespace
 }  // namespace liquid::lfm
