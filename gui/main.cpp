@@ -1,6 +1,7 @@
 // liquid-dashboard: watch a liquid network decide, live. Opens a `liquid stream` configuration
-// (.json, pipeline/stream_config.h) or a recorded trace file (LQTRACE1) given on the command line or
-// with Open….
+// (.json, pipeline/stream_config.h), a gst-launch pipeline description with the liquid elements (the
+// text itself, or a .gst / .pipeline file) or a recorded trace file (LQTRACE1) given on the command
+// line or with Open….
 //   liquid-dashboard [FILE] [--start] [--speed X] [--model NAME=FILE]... [--screenshot OUT.png --after SECONDS]
 // --screenshot grabs the window to a PNG after SECONDS and quits (scripts/screenshot.sh).
 #include <QApplication>
@@ -16,7 +17,8 @@ int main(int argc, char** argv) {
   QCommandLineParser parser;
   parser.setApplicationDescription("Live view of liquid's streaming engine: decisions, neuron traces, wiring.");
   parser.addHelpOption();
-  parser.addPositionalArgument("file", "`liquid stream` configuration (.json) or trace file (LQTRACE1)");
+  parser.addPositionalArgument("file", "`liquid stream` configuration (.json), trace file (LQTRACE1), or a GStreamer "
+                                       "pipeline: a .gst file or the description itself, \"... ! liquidcell model=M ! fakesink\"");
   parser.addOption({"model", "use this model file instead: NAME=FILE (NAME a key of \"models\"; repeatable)", "name=file"});
   parser.addOption({"start", "start replaying at once"});
   parser.addOption({"speed", "replay speed (0: as fast as possible)", "x"});

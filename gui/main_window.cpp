@@ -32,7 +32,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   bar->addSeparator();
   bar->addAction("Start", this, &MainWindow::start);
   bar->addAction("Pause", this, &MainWindow::pause);
-  bar->addAction("Step", this, &MainWindow::step);
+  step_ = bar->addAction("Step", this, &MainWindow::step);
   bar->addSeparator();
   bar->addWidget(new QLabel(" replay speed ", bar));
   speed_ = new QComboBox(bar);
@@ -74,7 +74,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   rows->setSizes({340, 460});
   layout->addWidget(rows, 1);
   setCentralWidget(central);
-  status_ = new QLabel("Open a stream configuration (.json) or a trace file (LQTRACE1).", this);
+  status_ = new QLabel("Open a stream configuration (.json), a GStreamer pipeline (.gst) or a trace file (LQTRACE1).", this);
   statusBar()->addWidget(status_, 1);
   decisions_->reset({}, true, "no session");
   wiring_->set_stream(nullptr);
@@ -102,8 +102,8 @@ void MainWindow::show_message(const QString& text, bool error) {
 QString MainWindow::message() const { return message_->isHidden() ? QString() : message_->text(); }
 
 void MainWindow::choose_file() {
-  const QString path = QFileDialog::getOpenFileName(this, "Open a stream configuration or a trace", {},
-                                                    "Dashboard files (*.json *.lqtrace *.bin);;All files (*)");
+  const QString path = QFileDialog::getOpenFileName(this, "Open a stream configuration, a pipeline or a trace", {},
+                                                    "Dashboard files (*.json *.gst *.pipeline *.lqtrace *.bin);;All files (*)");
   if (!path.isEmpty()) open_file(path);
 }
 
@@ -133,6 +133,8 @@ bool MainWindow::open_file(const QString& path, const std::vector<std::string>& 
   preview_->clear();
   preview_->setText("camera: no frame yet");
   show_speed(session_->speed());
+  speed_->setEnabled(session_->paced());  // a GStreamer pipeline sets its own pace
+  step_->setEnabled(session_->paced());
   poll();
   return true;
 }
@@ -245,6 +247,7 @@ void MainWindow::show_speed(double speed) {
 
 void MainWindow::poll(bool force) {
   if (!session_) return;
+  session_->poll_events();
   missed_ += drain(session_->traces(), trace_next_, buffer_, [this](const pipeline::TraceRecord& r) {
     neurons_->add(r.stream, r.time, r.values);
   });

@@ -31,7 +31,8 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  // Opens a stream configuration or a trace file. On failure the message bar says why, the
+  // Opens a stream configuration, a trace file or a pipeline description (the text itself, or a
+  // *.gst / *.pipeline file; Session::open). On failure the message bar says why, the
   // current session (if any) keeps running, and false is returned.
   // `models`: NAME=FILE replacements of the configuration's models (`liquid stream --model`).
   bool open_file(const QString& path, const std::vector<std::string>& models = {});
@@ -74,6 +75,7 @@ class MainWindow : public QMainWindow {
   QLabel* status_ = nullptr;
   QComboBox* speed_ = nullptr;
   QAction* record_ = nullptr;
+  QAction* step_ = nullptr;
   QLabel* preview_ = nullptr;
   std::vector<std::string> overrides_;  // of the open session
   bool recording_ = false;

@@ -1,6 +1,8 @@
 // Session (session.h): the worker thread, its pacing, and the two feeds it can drive.
 #include "gui/session.h"
 
+#include "gui/gst_session.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -228,7 +230,12 @@ Session::Session() : handoff_(std::make_unique<Handoff>()) {}
 std::unique_ptr<Session> Session::open(const std::filesystem::path& path) { return open(path, {}); }
 
 std::unique_ptr<Session> Session::open(const std::filesystem::path& path, const std::vector<std::string>& model_overrides) {
-  if (!std::filesystem::exists(path)) throw std::runtime_error(path.string() + ": no such file");
+  if (!std::filesystem::exists(path)) {
+    if (looks_like_pipeline(path.string())) return open_pipeline(path.string(), path.string());
+    throw std::runtime_error(path.string() + ": no such file");
+  }
+  if (path.extension() == ".gst" || path.extension() == ".pipeline")
+    return open_pipeline(read_pipeline_file(path), path.filename().string());
   std::unique_ptr<Session> session(new Session());
   Session& s = *session;
   s.title_ = path.filename().string();
@@ -305,18 +312,7 @@ std::unique_ptr<Session> Session::open(const std::filesystem::path& path, const 
     Session* self = &s;
     feed->engine.set_fusion(std::move(head), [decisions, self](const pipeline::Decision& d) {
       decisions->write(d.time, d.argmax, d.values);
-      if (d.explanation.empty()) return;
-      Handoff& h = *self->handoff_;
-      std::unique_lock lock(h.explanations_mutex, std::try_to_lock);
-      if (!lock.owns_lock()) {  // the GUI is taking the list: skip rather than wait
-        self->explanations_skipped_.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
-      if (h.explanations.size() >= kExplanations) {
-        h.explanations.pop_front();
-        self->explanations_skipped_.fetch_add(1, std::memory_order_relaxed);
-      }
-      h.explanations.push_back({d.time, d.explanation});
+      if (!d.explanation.empty()) self->offer_explanation(d.time, d.explanation);
     });
   }
   s.layout_ = feed->engine.trace_layout();
@@ -349,24 +345,11 @@ std::unique_ptr<Session> Session::open(const std::filesystem::path& path, const 
         spec.source.kind == pipeline::SourceKind::kClips ? spec.source.schedule : spec.source.path;
     info.source = std::string(kKinds[static_cast<int>(spec.source.kind)]) + " " + file.filename().string() + " -> " + spec.model;
     info.timeout = std::isfinite(spec.engine.timeout) ? spec.engine.timeout : 0.0;
-    const lfm::Model& model = feed->engine.model(spec.engine.model);
-    if (model.config().wired()) {
-      info.wiring = *model.config().wiring;
-      if (model.config().cell == lfm::CellKind::kLtc) {
-        model.for_each_parameter([&](const lfm::ParamRef& p) {
-          if (p.name.size() >= 2 && p.name.substr(p.name.size() - 2) == ".w" && p.name.find("sensory") == std::string::npos)
-            info.synapse_weight = p.value->cwiseAbs();
-        });
-      }
-    }
     // The trace layout lists the streams by id, all of them traced.
     const auto ls = std::find_if(s.layout_.streams.begin(), s.layout_.streams.end(),
                                  [&](const pipeline::TracedStream& t) { return t.id == engine_id; });
     if (ls != s.layout_.streams.end()) info.values = ls->values;
-    info.roles.assign(info.values.size(), "");
-    if (info.wiring)
-      for (int k = 0; k < info.wiring->units() && k < static_cast<int>(info.roles.size()); ++k)
-        info.roles[k] = std::string(lfm::neuron_type_name(info.wiring->neuron_type(k)));
+    describe_model(feed->engine.model(spec.engine.model), info);
     s.info_.push_back(std::move(info));
   }
   if (!parts.empty()) feed->merged = std::make_unique<pipeline::MergedSource>(std::move(parts));
@@ -377,6 +360,36 @@ std::unique_ptr<Session> Session::open(const std::filesystem::path& path, const 
   s.feed_ = std::move(feed);
   s.launch();
   return session;
+}
+
+void describe_model(const lfm::Model& model, StreamInfo& info) {
+  if (model.config().wired()) {
+    info.wiring = *model.config().wiring;
+    if (model.config().cell == lfm::CellKind::kLtc) {
+      model.for_each_parameter([&](const lfm::ParamRef& p) {
+        if (p.name.size() >= 2 && p.name.substr(p.name.size() - 2) == ".w" && p.name.find("sensory") == std::string::npos)
+          info.synapse_weight = p.value->cwiseAbs();
+      });
+    }
+  }
+  info.roles.assign(info.values.size(), "");
+  if (info.wiring)
+    for (int k = 0; k < info.wiring->units() && k < static_cast<int>(info.roles.size()); ++k)
+      info.roles[k] = std::string(lfm::neuron_type_name(info.wiring->neuron_type(k)));
+}
+
+void Session::offer_explanation(double time, const std::string& json) {
+  Handoff& h = *handoff_;
+  std::unique_lock lock(h.explanations_mutex, std::try_to_lock);
+  if (!lock.owns_lock()) {  // the GUI is taking the list: skip rather than wait
+    explanations_skipped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (h.explanations.size() >= kExplanations) {
+    h.explanations.pop_front();
+    explanations_skipped_.fetch_add(1, std::memory_order_relaxed);
+  }
+  h.explanations.push_back({time, json});
 }
 
 void Session::take_explanations(std::vector<Explanation>& out) {
@@ -516,7 +529,10 @@ double Session::worker_cpu_seconds() const {
 void Session::run_to_end_for_benchmark() {
   set_speed(0.0);
   start();
-  while (!finished()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!finished()) {
+    poll_events();  // a pipeline learns its end from the bus
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace liquid::gui

@@ -12,6 +12,8 @@
 // "time_ordered" way), paced by the dashboard's replay speed, so pause and step are exact.
 // The GUI never calls into the Engine, so a hidden or slow window cannot slow the engine down.
 // Controls (start, pause, step, speed) take a mutex the worker holds only between batches.
+// A GStreamer pipeline description is the third kind (GstSession, gst_session.h): the same views'
+// data, filled from the pipeline's bus instead of a worker; it overrides the controls.
 #pragma once
 
 #include <Eigen/Core>
@@ -30,6 +32,10 @@
 #include "lfm/wiring.h"
 #include "pipeline/trace.h"
 
+namespace liquid::lfm {
+class Model;
+}
+
 namespace liquid::gui {
 
 // What the views need to know about one stream, fixed when the session opens.
@@ -45,6 +51,10 @@ struct StreamInfo {
   double timeout = 0.0;                // 0: never stale
 };
 
+// Fills what the views show of a stream's model: its wiring and LTC synapse weights (wired models)
+// and the roles of `info.values` (set those first: the neurons' names).
+void describe_model(const lfm::Model& model, StreamInfo& info);
+
 // Counters one stream's worker publishes (any thread may read).
 struct StreamLive {
   std::atomic<uint64_t> samples{0};
@@ -56,13 +66,15 @@ struct StreamLive {
 
 class Session {
  public:
-  // Opens a trace file (recognised by its LQTRACE1 magic) or a stream configuration JSON. Throws
+  // Opens a trace file (recognised by its LQTRACE1 magic), a gst-launch pipeline description (a
+  // *.gst / *.pipeline file holding one, or `path` itself when no such file exists and it has a
+  // " ! " link) or a stream configuration JSON. Throws
   // std::runtime_error (StreamConfigError, CsvError, FormatError ...) with a message for the window; a
   // model that does not fit its stream is such an error. The session starts paused.
   static std::unique_ptr<Session> open(const std::filesystem::path& path);
   // The same, for a stream configuration, with models replaced: NAME=FILE as `liquid stream --model`.
   static std::unique_ptr<Session> open(const std::filesystem::path& path, const std::vector<std::string>& model_overrides);
-  ~Session();
+  virtual ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -93,10 +105,14 @@ class Session {
   // Copied at most every 40 ms of wall time, so a fast replay does not copy every frame.
   bool latest_frame(int stream, cv::Mat& out, double& time);
 
-  void start();
-  void pause();
-  void step();                 // one sample (or record) while paused
-  void set_speed(double speed);  // 0: as fast as possible
+  virtual void start();
+  virtual void pause();
+  virtual void step();                 // one sample (or record) while paused
+  virtual void set_speed(double speed);  // 0: as fast as possible
+  // False when the session runs at its own pace (a GStreamer pipeline): speed and step do nothing.
+  virtual bool paced() const { return true; }
+  // Called by the window's timer on the GUI thread: a session that has events to take there does.
+  virtual void poll_events() {}
   double speed() const;
   bool running() const;
   bool finished() const { return finished_.load(std::memory_order_acquire); }
@@ -116,11 +132,13 @@ class Session {
   struct Feed;  // the worker's data source: engine + its sources, or a trace reader
   struct Handoff;  // explanations and frames, GUI <-> worker
 
- private:
+ protected:
   Session();
-  void worker();
-  void launch();
+  // Hands one decision's explanation to the GUI without waiting (skipped, and counted, when the GUI
+  // holds the list at that instant). Any thread; one at a time.
+  void offer_explanation(double time, const std::string& json);
 
+  // What the views read, filled by open() or a subclass.
   std::string title_;
   bool trace_file_ = false;
   std::vector<StreamInfo> info_;
@@ -135,20 +153,25 @@ class Session {
   std::filesystem::path path_;
   std::unique_ptr<Handoff> handoff_;
   std::atomic<uint64_t> explanations_skipped_{0};
-  std::unique_ptr<Feed> feed_;
+  mutable std::mutex mutex_;  // guards running_, speed_, error_ (and the worker's controls)
+  bool running_ = false;
+  double speed_ = 1.0;
+  std::string error_;
+  std::atomic<bool> finished_{false};
+  std::atomic<uint64_t> processed_{0};
 
-  mutable std::mutex mutex_;
+ private:
+  void worker();
+  void launch();
+
+  std::unique_ptr<Feed> feed_;
   std::condition_variable wake_;
-  bool stop_ = false, running_ = false, anchored_ = false;
+  bool stop_ = false, anchored_ = false;
   bool recorder_changed_ = false;
   std::shared_ptr<pipeline::TraceSink> pending_recorder_;
   struct RecordSink;
   std::shared_ptr<RecordSink> record_sink_;
   int steps_ = 0;
-  double speed_ = 1.0;
-  std::string error_;
-  std::atomic<bool> finished_{false};
-  std::atomic<uint64_t> processed_{0};
   std::thread thread_;
 };
 

@@ -19,7 +19,7 @@ GST_DEBUG_CATEGORY_STATIC(liquid_cell_debug);
 
 namespace {
 
-enum { PROP_0, PROP_MODEL, PROP_TRACE_LOCATION, PROP_RESET_ON_DISCONT, PROP_POST_MESSAGES, PROP_DT_SCALE };
+enum { PROP_0, PROP_MODEL, PROP_TRACE_LOCATION, PROP_RESET_ON_DISCONT, PROP_POST_MESSAGES, PROP_POST_STATES, PROP_DT_SCALE };
 
 // Everything loaded from the model file at start(); the streaming thread's alone afterwards.
 struct Cell {
@@ -51,6 +51,7 @@ struct _GstLiquidCell {
   gchar* trace_location;
   gboolean reset_on_discont;
   gboolean post_messages;
+  gboolean post_states;
   gdouble dt_scale;
   Cell* cell;  // between start() and stop()
 };
@@ -111,6 +112,19 @@ static Cell* load_cell(GstLiquidCell* self, const std::string& path, const std::
   GST_INFO_OBJECT(self, "%s: %s, %d inputs, %d outputs", path.c_str(), cell->model().config().describe().c_str(),
                   cell->model().input_size(), cell->model().output_size());
   return cell.release();
+}
+
+// Adds `name` = (float)< values > to `s`.
+static void set_floats(GstStructure* s, const char* name, std::span<const float> values) {
+  GValue array = G_VALUE_INIT, item = G_VALUE_INIT;
+  gst_value_array_init(&array, guint(values.size()));
+  g_value_init(&item, G_TYPE_FLOAT);
+  for (float v : values) {
+    g_value_set_float(&item, v);
+    gst_value_array_append_value(&array, &item);
+  }
+  g_value_unset(&item);
+  gst_structure_take_value(s, name, &array);
 }
 
 static gboolean gst_liquid_cell_start(GstBaseTransform* trans) {
@@ -235,6 +249,7 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
   GST_OBJECT_LOCK(self);
   const bool reset_on_discont = self->reset_on_discont;
   const bool post = self->post_messages;
+  const bool post_states = self->post_states;
   const double dt_scale = self->dt_scale;
   GST_OBJECT_UNLOCK(self);
   if (reset_on_discont && GST_BUFFER_IS_DISCONT(inbuf)) cell.reset();
@@ -284,8 +299,11 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
     cell.file.to_decision(cell.y.data(), cell.decision.data());
     std::copy_n(cell.decision.data(), n_out, decisions + k * n_out);
     if (cell.trace) cell.trace->write(liquid_time_to_seconds(t), 0, h);
-    if (post)
-      liquid_post_decision(GST_ELEMENT(self), liquid_decision_structure(&trans->segment, t, cell.decision, cell.quarks));
+    if (post) {
+      GstStructure* message = liquid_decision_structure(&trans->segment, t, cell.decision, cell.quarks);
+      if (post_states) set_floats(message, "states", h);
+      liquid_post_decision(GST_ELEMENT(self), message);
+    }
   }
   gst_buffer_unmap(outbuf, &out);
   gst_buffer_unmap(inbuf, &in);
@@ -316,6 +334,7 @@ static void gst_liquid_cell_set_property(GObject* object, guint id, const GValue
     case PROP_TRACE_LOCATION: g_free(self->trace_location); self->trace_location = g_value_dup_string(value); break;
     case PROP_RESET_ON_DISCONT: self->reset_on_discont = g_value_get_boolean(value); break;
     case PROP_POST_MESSAGES: self->post_messages = g_value_get_boolean(value); break;
+    case PROP_POST_STATES: self->post_states = g_value_get_boolean(value); break;
     case PROP_DT_SCALE: self->dt_scale = g_value_get_double(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
@@ -330,6 +349,7 @@ static void gst_liquid_cell_get_property(GObject* object, guint id, GValue* valu
     case PROP_TRACE_LOCATION: g_value_set_string(value, self->trace_location); break;
     case PROP_RESET_ON_DISCONT: g_value_set_boolean(value, self->reset_on_discont); break;
     case PROP_POST_MESSAGES: g_value_set_boolean(value, self->post_messages); break;
+    case PROP_POST_STATES: g_value_set_boolean(value, self->post_states); break;
     case PROP_DT_SCALE: g_value_set_double(value, self->dt_scale); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
@@ -373,6 +393,13 @@ static void gst_liquid_cell_class_init(GstLiquidCellClass* klass) {
       gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean("post-messages", "Post messages",
                            "Post a liquid-decision element message on the bus for every decision", TRUE, playing));
+  // For a viewer on the bus (liquid-dashboard sets it): the neuron traces without a trace file.
+  g_object_class_install_property(
+      gobject_class, PROP_POST_STATES,
+      g_param_spec_boolean("post-states", "Post states",
+                           "Add the cell's hidden state after the step, states=(float)< ... > (one per neuron), to "
+                           "every liquid-decision message (with post-messages)",
+                           FALSE, playing));
   g_object_class_install_property(
       gobject_class, PROP_DT_SCALE,
       g_param_spec_double("dt-scale", "Time scale",
@@ -407,6 +434,7 @@ static void gst_liquid_cell_init(GstLiquidCell* self) {
   self->trace_location = nullptr;
   self->reset_on_discont = FALSE;
   self->post_messages = TRUE;
+  self->post_states = FALSE;
   self->dt_scale = 1.0;
   self->cell = nullptr;
 }

@@ -7,6 +7,7 @@
 //     time=(double) PTS in seconds, values=(float)< ... >,
 //     and for classification models: classes=(string)< ... >, class=(string) top class,
 //     confidence=(double) its probability
+//     and with post-states=true: states=(float)< ... >, the cell's hidden state after the step
 // Values are probabilities (softmax, or sigmoid of a binary logit) when the model file's metadata
 // names classes ("liquid.classes" and "liquid.loss", as `liquid train` writes them), else the raw
 // outputs.

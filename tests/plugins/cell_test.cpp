@@ -244,6 +244,38 @@ TEST_F(CellTest, ClassificationGivesProbabilitiesMetaAndMessages) {
   gst_harness_teardown(h);
 }
 
+// post-states adds the hidden state after the step to the message (what liquid-dashboard shows as
+// neuron traces); it is off by default.
+TEST_F(CellTest, PostStatesAddsTheHiddenStateToTheMessage) {
+  const std::string path = write_model("states.safetensors", 3, {"yes", "no", "silence"});
+  const Model model = Model::load(path);
+  auto state = model.initial_state();
+  auto ws = model.make_workspace(1);
+  std::vector<float> y(3);
+  const auto x = input(1);
+  model.step(x.data(), 0.0, state, y.data(), ws);
+  for (const bool on : {false, true}) {
+    GstBus* bus = nullptr;
+    GstHarness* h = cell_harness(path, kInputs, &bus, on ? "post-states=true" : "");
+    ASSERT_EQ(gst_harness_push(h, float_buffer(x, GST_SECOND)), GST_FLOW_OK);
+    gst_buffer_unref(gst_harness_pull(h));
+    GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT);
+    ASSERT_NE(m, nullptr);
+    const GValue* states = gst_structure_get_value(gst_message_get_structure(m), "states");
+    if (!on) {
+      EXPECT_EQ(states, nullptr);
+    } else {
+      ASSERT_NE(states, nullptr);
+      ASSERT_EQ(gst_value_array_get_size(states), guint(state.h.size()));
+      for (guint k = 0; k < gst_value_array_get_size(states); ++k)
+        EXPECT_FLOAT_EQ(g_value_get_float(gst_value_array_get_value(states, k)), state.h[k]) << "neuron " << k;
+    }
+    gst_message_unref(m);
+    gst_object_unref(bus);
+    gst_harness_teardown(h);
+  }
+}
+
 TEST_F(CellTest, TimestampGoingBackIsDroppedWithAWarning) {
   const std::string path = write_model("late.safetensors", 3);
   GstBus* bus = nullptr;

@@ -1,0 +1,359 @@
+// GstSession (gst_session.h): a gst-launch description run in-process, its bus feeding the views.
+#include "gui/gst_session.h"
+
+#include <gst/gst.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "plugins/liquid_elements.h"
+#include "plugins/liquid_fusion_head.h"
+#include "plugins/liquid_model_file.h"
+
+namespace liquid::gui {
+
+namespace {
+
+constexpr size_t kTraceRing = 1 << 16;
+constexpr auto kPreroll = std::chrono::seconds(3);
+
+std::string factory_name(GstElement* element) {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  return factory ? gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)) : "";
+}
+
+std::string string_property(gpointer object, const char* name) {
+  gchar* value = nullptr;
+  g_object_get(object, name, &value, nullptr);
+  std::string text = value ? value : "";
+  g_free(value);
+  return text;
+}
+
+// "liquidcell0: liquidcell: model file 'm.safetensors' does not exist"
+std::string error_text(GstMessage* message) {
+  GError* error = nullptr;
+  gst_message_parse_error(message, &error, nullptr);
+  std::string text = std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) + ": " + (error ? error->message : "error");
+  g_clear_error(&error);
+  return text;
+}
+
+// The floats of a (float)< ... > field, into `out` (cleared); false when there is no such field.
+bool floats(const GstStructure* s, const char* name, std::vector<float>& out) {
+  out.clear();
+  const GValue* array = gst_structure_get_value(s, name);
+  if (!array || !GST_VALUE_HOLDS_ARRAY(array)) return false;
+  for (guint k = 0; k < gst_value_array_get_size(array); ++k) {
+    const GValue* v = gst_value_array_get_value(array, k);
+    out.push_back(G_VALUE_HOLDS_FLOAT(v) ? g_value_get_float(v) : G_VALUE_HOLDS_DOUBLE(v) ? float(g_value_get_double(v)) : 0.0f);
+  }
+  return true;
+}
+
+// The model file a stream table row runs, loaded again here for what the views show (neuron names,
+// wiring, class names); a file that does not load is left to the element to report on the bus.
+std::optional<LiquidModelFile> try_load(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  try {
+    return liquid_load_model_file(path);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+class GstSession : public Session {
+ public:
+  ~GstSession() override;
+  void build(const std::string& description, const std::string& title);
+
+  void start() override { set_state(GST_STATE_PLAYING); }
+  void pause() override { set_state(GST_STATE_PAUSED); }
+  void step() override {}
+  void set_speed(double) override {}
+  bool paced() const override { return false; }
+  void poll_events() override;
+
+ private:
+  // One row of the streams table: a liquidcell (pad empty) or one sink pad of a liquidfusion.
+  struct Row {
+    GstElement* element = nullptr;
+    std::string pad;
+    int width = 0;  // neurons traced (liquidcell's states)
+  };
+  void add_rows(const std::vector<GstElement*>& cells, const std::vector<GstElement*>& fusions);
+  void set_state(GstState state);
+  static GstBusSyncReply on_message(GstBus* bus, GstMessage* message, gpointer self);
+  void on_decision(GstMessage* message);
+
+  GstElement* pipeline_ = nullptr;
+  GstBus* bus_ = nullptr;
+  std::vector<Row> rows_;
+  GstElement* plotted_ = nullptr;  // whose decisions the decision view plots
+  // The rings have one writer: the pipeline's streaming threads take turns here (never the GUI).
+  std::mutex writer_;
+  std::vector<float> values_, states_;
+  std::map<GstElement*, std::string> last_class_;
+};
+
+GstSession::~GstSession() {
+  if (pipeline_) gst_element_set_state(pipeline_, GST_STATE_NULL);  // joins the streaming threads
+  if (bus_) {
+    gst_bus_set_sync_handler(bus_, nullptr, nullptr, nullptr);
+    gst_object_unref(bus_);
+  }
+  if (pipeline_) gst_object_unref(pipeline_);
+}
+
+void GstSession::build(const std::string& description, const std::string& title) {
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    if (!gst_is_initialized()) gst_init(nullptr, nullptr);
+    liquid_gst_register_elements(nullptr);
+  });
+  title_ = title.size() > 80 ? title.substr(0, 77) + "..." : title;
+  GError* error = nullptr;
+  GstElement* parsed = gst_parse_launch_full(description.c_str(), nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &error);
+  if (error) {
+    const std::string text = error->message;
+    g_clear_error(&error);
+    if (parsed) gst_object_unref(parsed);
+    throw std::runtime_error("the pipeline description: " + text);
+  }
+  if (GST_IS_PIPELINE(parsed)) {
+    pipeline_ = parsed;
+  } else {  // a single element
+    pipeline_ = gst_pipeline_new(nullptr);
+    gst_bin_add(GST_BIN(pipeline_), parsed);
+  }
+
+  // The liquid elements, in the description's order (a bin lists its children newest first).
+  std::vector<GstElement*> cells, fusions;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    const std::string kind = factory_name(element);
+    if (kind == "liquidcell") cells.insert(cells.begin(), element);
+    if (kind == "liquidfusion") fusions.insert(fusions.begin(), element);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  if (cells.empty() && fusions.empty())
+    throw std::runtime_error("the pipeline has no liquidcell or liquidfusion: the dashboard shows their decisions");
+  plotted_ = fusions.empty() ? cells.back() : fusions.front();
+  add_rows(cells, fusions);
+
+  bus_ = gst_element_get_bus(pipeline_);
+  gst_bus_set_sync_handler(bus_, &GstSession::on_message, this, nullptr);
+  // Preroll: what fails at once fails the open, with the first error GStreamer posted.
+  GstStateChangeReturn ret = gst_element_set_state(pipeline_, GST_STATE_PAUSED);
+  const auto deadline = std::chrono::steady_clock::now() + kPreroll;
+  while (ret == GST_STATE_CHANGE_ASYNC && std::chrono::steady_clock::now() < deadline) {
+    ret = gst_element_get_state(pipeline_, nullptr, nullptr, 50 * GST_MSECOND);
+    if (GstMessage* m = gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR)) {
+      const std::string text = error_text(m);
+      gst_message_unref(m);
+      throw std::runtime_error(text);
+    }
+  }
+  if (ret == GST_STATE_CHANGE_FAILURE) {  // a streaming thread may post its error just after
+    GstMessage* m = gst_bus_timed_pop_filtered(bus_, GST_SECOND, GST_MESSAGE_ERROR);
+    const std::string text = m ? error_text(m) : "the pipeline could not be paused";
+    if (m) gst_message_unref(m);
+    throw std::runtime_error(text);
+  }
+}
+
+void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vector<GstElement*>& fusions) {
+  for (GstElement* cell : cells) {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(cell), "post-states")) g_object_set(cell, "post-states", TRUE, nullptr);
+    const std::string model = string_property(cell, "model");
+    StreamInfo info;
+    info.name = GST_ELEMENT_NAME(cell);
+    info.model = model;
+    info.source = "liquidcell " + std::filesystem::path(model).filename().string();
+    Row row{cell, "", 0};
+    if (const auto file = try_load(model)) {
+      row.width = file->model->state_size();
+      for (int k = 0; k < row.width; ++k) info.values.push_back("h" + std::to_string(k));
+      describe_model(*file->model, info);
+      if (cell == plotted_) {
+        decision_names_ = file->classes;
+        classes_ = !file->classes.empty();
+        for (int k = static_cast<int>(decision_names_.size()); k < file->decision_width(); ++k)
+          decision_names_.push_back("y" + std::to_string(k));
+      }
+    }
+    info.roles.resize(info.values.size());
+    layout_.streams.push_back({static_cast<int>(rows_.size()), info.name, info.values});
+    layout_.width = std::max(layout_.width, row.width);
+    rows_.push_back(row);
+    info_.push_back(std::move(info));
+  }
+  for (GstElement* fusion : fusions) {
+    const std::string model = string_property(fusion, "model");
+    guint64 timeout = GST_CLOCK_TIME_NONE;
+    g_object_get(fusion, "timeout", &timeout, nullptr);
+    std::vector<LiquidModelFile> files;
+    GstIterator* it = gst_element_iterate_sink_pads(fusion);
+    GValue item = G_VALUE_INIT;
+    std::vector<GstPad*> pads;
+    while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+      pads.push_back(GST_PAD(g_value_get_object(&item)));  // the element holds them
+      g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(it);
+    std::sort(pads.begin(), pads.end(), [](GstPad* a, GstPad* b) {  // sink_0, sink_1, ... sink_10
+      return std::make_pair(strlen(GST_PAD_NAME(a)), std::string(GST_PAD_NAME(a))) <
+             std::make_pair(strlen(GST_PAD_NAME(b)), std::string(GST_PAD_NAME(b)));
+    });
+    for (GstPad* pad : pads) {
+      std::string pad_model = string_property(pad, "model");
+      if (pad_model.empty()) pad_model = model;
+      if (auto file = try_load(pad_model)) files.push_back(std::move(*file));
+      StreamInfo info;
+      info.name = std::string(GST_ELEMENT_NAME(fusion)) + ":" + GST_PAD_NAME(pad);
+      info.model = pad_model;
+      info.source = "liquidfusion " + std::filesystem::path(pad_model).filename().string();
+      info.timeout = timeout == GST_CLOCK_TIME_NONE ? 0.0 : double(timeout) / GST_SECOND;
+      layout_.streams.push_back({static_cast<int>(rows_.size()), info.name, {}});
+      rows_.push_back({fusion, GST_PAD_NAME(pad), 0});
+      info_.push_back(std::move(info));
+    }
+    if (fusion != plotted_ || files.size() != pads.size() || files.empty()) continue;
+    // The decision's names, as liquidfusion finds them (liquid_fusion_head.h).
+    try {
+      const std::string head = string_property(fusion, "fusion-location");
+      int inputs = 0;
+      for (const auto& f : files) inputs += f.model->output_size();
+      if (!head.empty()) {
+        const auto h = liquid_load_fusion_head(head, inputs);
+        decision_names_ = h->names();
+        classes_ = h->kind() == pipeline::HeadKind::kClasses;
+      } else {
+        decision_names_ = files.front().classes;
+        classes_ = !decision_names_.empty();
+      }
+    } catch (const std::exception&) {
+      // left to liquidfusion to report on the bus
+    }
+  }
+  const size_t rows = std::max<size_t>(rows_.size(), 1);
+  live_ = std::make_unique<StreamLive[]>(rows);
+  own_ring_ = std::make_unique<pipeline::TraceRing>(kTraceRing, std::max(1, layout_.width));
+  trace_view_ = own_ring_.get();
+  decisions_ = std::make_unique<pipeline::TraceRing>(4096, std::max(1, static_cast<int>(decision_names_.size())));
+}
+
+void GstSession::set_state(GstState state) {
+  {
+    std::lock_guard lock(mutex_);
+    if (finished_.load()) return;
+    running_ = state == GST_STATE_PLAYING;
+  }
+  gst_element_set_state(pipeline_, state);
+}
+
+GstBusSyncReply GstSession::on_message(GstBus*, GstMessage* message, gpointer self) {
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT) return GST_BUS_PASS;
+  const GstStructure* s = gst_message_get_structure(message);
+  if (!s || !gst_structure_has_name(s, "liquid-decision")) return GST_BUS_PASS;
+  static_cast<GstSession*>(self)->on_decision(message);
+  return GST_BUS_DROP;
+}
+
+void GstSession::on_decision(GstMessage* message) {
+  const GstStructure* s = gst_message_get_structure(message);
+  auto* element = GST_ELEMENT(GST_MESSAGE_SRC(message));
+  const char* pad = gst_structure_get_string(s, "pad");
+  const auto row = std::find_if(rows_.begin(), rows_.end(), [&](const Row& r) {
+    return r.element == element && (r.pad.empty() || (pad && r.pad == pad));
+  });
+  if (row == rows_.end()) return;  // a pad requested after the open: not in the table
+  const int index = static_cast<int>(row - rows_.begin());
+  double time = 0.0;
+  gst_structure_get_double(s, "time", &time);
+  std::lock_guard lock(writer_);
+  StreamLive& l = live_[index];
+  const uint64_t count = l.samples.load(std::memory_order_relaxed);
+  if (count == 0) l.first_time.store(time, std::memory_order_relaxed);
+  else l.last_gap.store(time - l.last_time.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  l.last_time.store(time, std::memory_order_relaxed);
+  l.samples.store(count + 1, std::memory_order_release);
+  processed_.fetch_add(1, std::memory_order_relaxed);
+
+  if (row->width > 0 && floats(s, "states", states_))
+    own_ring_->write(time, index, std::span<const float>(states_).first(std::min<size_t>(states_.size(), row->width)));
+  if (element == plotted_ && floats(s, "values", values_) && !values_.empty()) {
+    const int argmax = static_cast<int>(std::max_element(values_.begin(), values_.end()) - values_.begin());
+    decisions_->write(time, argmax, std::span<const float>(values_).first(std::min<size_t>(values_.size(), decisions_->width())));
+  }
+  // An element's class changing is an alert (the decision view's heads: one per element).
+  const char* cls = gst_structure_get_string(s, "class");
+  std::string& last = last_class_[element];
+  if (cls && last != cls) {
+    last = cls;
+    double confidence = -1.0;
+    gst_structure_get_double(s, "confidence", &confidence);
+    const std::string name = GST_ELEMENT_NAME(element);
+    nlohmann::json head = {{"value", last}, {"stream", name}};
+    if (confidence >= 0) head["p"] = confidence;
+    offer_explanation(time, nlohmann::json{{"heads", {{name, head}}}}.dump());
+  }
+}
+
+void GstSession::poll_events() {
+  // Everything but errors and the end is dropped here, so the queue never grows.
+  while (GstMessage* m = gst_bus_pop_filtered(bus_, GstMessageType(GST_MESSAGE_ERROR | GST_MESSAGE_EOS))) {
+    std::lock_guard lock(mutex_);
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR && error_.empty()) error_ = error_text(m);
+    running_ = false;
+    finished_.store(true, std::memory_order_release);
+    gst_message_unref(m);
+  }
+}
+
+}  // namespace
+
+bool looks_like_pipeline(const std::string& text) { return text.find(" ! ") != std::string::npos; }
+
+std::string read_pipeline_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path.string() + ": cannot be read");
+  std::string line, description;
+  while (std::getline(in, line)) {
+    const size_t first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#') continue;
+    if (!line.empty() && line.back() == '\\') line.pop_back();  // shell line continuations
+    description += line + " ";
+  }
+  // A copied command line: gst-launch-1.0 and its options (-m, -e, -v ...) are not the description.
+  std::istringstream words(description);
+  std::string word, rest;
+  size_t skip = 0;
+  if (words >> word && word.find("gst-launch") != std::string::npos) {
+    skip = description.find(word) + word.size();
+    while (words >> word && word[0] == '-') skip = description.find(word, skip) + word.size();
+  }
+  description.erase(0, skip);
+  if (description.find_first_not_of(" \t") == std::string::npos) throw std::runtime_error(path.string() + ": holds no pipeline description");
+  return description;
+}
+
+std::unique_ptr<Session> open_pipeline(const std::string& description, const std::string& title) {
+  auto session = std::make_unique<GstSession>();
+  session->build(description, title);
+  return session;
+}
+
+}  // namespace liquid::gui

@@ -1,0 +1,134 @@
+// liquid-dashboard on GStreamer pipeline descriptions (QtTest, QT_QPA_PLATFORM=offscreen): an
+// audiotestsrc through liquidaudiofeatures and liquidcell (a small untrained model made here, as
+// gst_make_test_model makes them) gives decisions, alerts, neuron traces and a streams-table row;
+// a .gst file holding a copied gst-launch command opens too; an error while playing is shown; an
+// unknown element, a missing model and features that do not fit the model are messages in the
+// window while the previous session runs on.
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <fstream>
+
+#include "gui/decision_view.h"
+#include "gui/history.h"
+#include "gui/main_window.h"
+#include "gui/neuron_view.h"
+#include "gui/session.h"
+#include "gui/streams_table.h"
+#include "lfm/model.h"
+
+using liquid::gui::MainWindow;
+
+class PipelineTest : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir dir_;
+  QString path(const QString& name) const { return dir_.filePath(name); }
+
+  // An untrained CfC over `inputs` features with three classes (metadata as `liquid train` writes).
+  std::string make_model(const QString& name, int inputs) {
+    liquid::lfm::ModelConfig config;
+    config.cell = liquid::lfm::CellKind::kCfc;
+    config.input_size = inputs;
+    config.cfc.input_size = inputs;
+    config.cfc.units = 8;
+    config.cfc.backbone_units = 16;
+    config.proj_size = 3;
+    auto file = liquid::lfm::Model(config, 1).to_tensors();
+    file.set_metadata("liquid.classes", R"(["yes", "no", "silence"])");
+    file.set_metadata("liquid.loss", "cross_entropy");
+    file.write_file(path(name).toStdString());
+    return path(name).toStdString();
+  }
+
+  // 20 buffers of 0.1 s of a sine at 16 kHz: 2 s, about 200 feature frames (10 ms hop).
+  static QString audio(const std::string& model) {
+    return QString::fromStdString(
+        "audiotestsrc num-buffers=20 samplesperbuffer=1600 ! audio/x-raw,rate=16000 ! audioconvert ! "
+        "liquidaudiofeatures ! liquidcell model=\"" + model + "\" ! fakesink");
+  }
+
+  static void run_to_end(MainWindow& w) {
+    w.start();
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->finished(), 10000);
+    w.poll();
+  }
+
+ private slots:
+  void initTestCase() { QVERIFY(dir_.isValid()); }
+
+  void receives_decisions_states_and_alerts() {
+    MainWindow w;
+    w.show();
+    QVERIFY2(w.open_file(audio(make_model("kws40.safetensors", 40))), qPrintable(w.message()));
+    QVERIFY(!w.session()->paced());
+    QCOMPARE(w.streams_table()->rowCount(), 1);
+    QCOMPARE(w.streams_table()->item(0, 0)->text(), QString("liquidcell0"));
+    run_to_end(w);
+    QVERIFY2(w.session()->error().empty(), w.session()->error().c_str());
+    QVERIFY(w.decision_view()->count() >= 150);  // the decisions plotted
+    QCOMPARE(w.decision_view()->count(), size_t(w.session()->processed()));
+    const QString now = w.decision_view()->current_text();
+    QVERIFY2(now.contains("liquidcell0") && (now.contains("yes") || now.contains("no") || now.contains("silence")),
+             qPrintable(now));
+    QVERIFY(w.decision_view()->alert_count() >= 1);  // the first class is a change
+    QVERIFY(w.decision_view()->alert(w.decision_view()->alert_count() - 1).contains("liquidcell0 ="));
+    // Neuron traces from post-states: 8 neurons a decision.
+    const liquid::gui::History* states = w.neuron_view()->history(0);
+    QVERIFY(states && states->size() == w.decision_view()->count());
+    QCOMPARE(states->values(0).size(), size_t(8));
+    QCOMPARE(w.streams_table()->item(0, 2)->text().toULongLong(), static_cast<qulonglong>(w.session()->processed()));
+  }
+
+  void opens_a_gst_file() {
+    const std::string model = make_model("kws40.safetensors", 40);
+    std::ofstream(path("audio.gst").toStdString())
+        << "# a copied command line\ngst-launch-1.0 -m audiotestsrc num-buffers=5 samplesperbuffer=1600 ! \\\n"
+        << "  audio/x-raw,rate=16000 ! liquidaudiofeatures ! liquidcell model=" << model << " ! fakesink\n";
+    MainWindow w;
+    QVERIFY2(w.open_file(path("audio.gst")), qPrintable(w.message()));
+    QCOMPARE(w.session()->title(), std::string("audio.gst"));
+    run_to_end(w);
+    QVERIFY(w.decision_view()->count() > 0);
+  }
+
+  // An ERROR while playing (identity fails at its 10th buffer) ends the session with its message.
+  void an_error_while_playing_is_shown() {
+    MainWindow w;
+    const std::string model = make_model("kws40.safetensors", 40);
+    QVERIFY2(w.open_file(QString::fromStdString("audiotestsrc num-buffers=20 samplesperbuffer=1600 ! "
+                                                "audio/x-raw,rate=16000 ! identity error-after=10 ! liquidaudiofeatures ! "
+                                                "liquidcell model=" + model + " ! fakesink")),
+             qPrintable(w.message()));
+    run_to_end(w);
+    QVERIFY2(w.message().contains("The stream stopped") && w.message().contains("identity0"), qPrintable(w.message()));
+    QVERIFY(w.decision_view()->count() > 0);  // what came before the error is kept
+  }
+
+  void bad_descriptions_show_a_message_and_keep_running() {
+    MainWindow w;
+    QVERIFY(w.open_file(audio(make_model("kws40.safetensors", 40))));
+    liquid::gui::Session* running = w.session();
+
+    QVERIFY(!w.open_file("audiotestsrc ! liquidcel model=m.safetensors ! fakesink"));
+    QVERIFY2(w.message().contains("no element \"liquidcel\""), qPrintable(w.message()));
+    QCOMPARE(w.session(), running);
+
+    QVERIFY(!w.open_file(audio(path("missing.safetensors").toStdString())));
+    QVERIFY2(w.message().contains("missing.safetensors") && w.message().contains("does not exist"), qPrintable(w.message()));
+
+    QVERIFY(!w.open_file(audio(make_model("four.safetensors", 4))));  // 40 log-mel bands, 4 inputs
+    QVERIFY2(w.message().contains("40 wide") && w.message().contains("takes 4 inputs"), qPrintable(w.message()));
+
+    QVERIFY(!w.open_file("audiotestsrc num-buffers=1 ! fakesink"));
+    QVERIFY2(w.message().contains("no liquidcell"), qPrintable(w.message()));
+
+    QCOMPARE(w.session(), running);
+    run_to_end(w);  // the first session still works
+    QVERIFY(w.decision_view()->count() >= 150);
+  }
+};
+
+QTEST_MAIN(PipelineTest)
+#include "pipeline_test.moc"
