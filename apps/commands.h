@@ -16,5 +16,6 @@ Command add_train_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_stream_command(CLI::App& app);
 Command add_features_command(CLI::App& app);
+Command add_evolve_command(CLI::App& app);
 
 }  // namespace liquid::apps

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   for (auto add : {liquid::apps::add_info_command, liquid::apps::add_run_command, liquid::apps::add_import_command,
                     liquid::apps::add_export_command, liquid::apps::add_train_command,
                     liquid::apps::add_eval_command, liquid::apps::add_features_command,
-                    liquid::apps::add_stream_command}) {
+                    liquid::apps::add_stream_command, liquid::apps::add_evolve_command}) {
     auto command = add(app);
     commands.emplace_back(app.get_subcommands({}).back(), command);
   }

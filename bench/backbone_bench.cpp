@@ -1,19 +1,29 @@
-// Long-context forecasting benchmark (issue 9): Beijing PM2.5, the next 24 hours from every hour of a
-// window (lfm/datasets/weather.h), for three models of about the same parameter count (within 5 %,
+// Long-context benchmarks (issue 9) for three models of about the same parameter count (within 5 %,
 // checked): a hand-designed hybrid genome (liquid + short convolutions + windowed attention), a
-// Transformer++ genome (full attention + SwiGLU), and a plain CfC. Prints one JSON object per model:
+// Transformer++ genome (full attention + SwiGLU), and a plain CfC; on weather also the best genome
+// `liquid evolve` found. Two tasks:
+//  * weather (default): Beijing PM2.5, the next 24 hours from every hour of a window
+//    (lfm/datasets/weather.h);
+//  * text: the next byte of Debian's licence texts, every byte of a window scored
+//    (lfm/datasets/text.h); bits per byte on the held-out last 10 %.
+// Prints one JSON object per model (first one for the baselines: text unigram; weather persistence
+// and daily persistence):
 //
-//   build/bench/backbone_bench [--data DIR] [--context H] [--epochs N] [--max-train N] [--threads N]
-//                              [--out DIR] [--only NAME] [--latency-steps N]
+//   build/bench/backbone_bench [--task weather|text] [--data DIR|FILE] [--context N] [--epochs N]
+//                              [--max-train N] [--threads N] [--out DIR] [--only NAME]
+//                              [--latency-steps N] [--seed N]
 //
 //   parameters, active_parameters   trainable scalars; used per sample
-//   test_mae, test_mae_ugm3         test MAE of the best epoch (validation MAE) in z-units, and in µg/m³
+//   test_mae, test_mae_ugm3         weather: test MAE of the best epoch (validation MAE) in z-units,
+//                                   and in µg/m³
+//   test_bits_per_byte              text: test cross-entropy of the best epoch (validation loss) / ln 2
 //   train_seconds                   wall time of training and evaluation
 //   state_bytes_{1k,8k,32k}         streaming state per stream after that many samples
 //   step_us_{1k,8k,32k}             mean time of one step-face sample after that many samples (real
-//                                   weather rows, one thread), over --latency-steps samples
+//                                   weather rows or text bytes, one thread), over --latency-steps samples
 //
-// Training is short by default (minutes on two cores): a context of 256 hours and 4 epochs. The
+// Training is short by default (minutes on two cores): a context of 256 hours (text: bytes) and 4
+// epochs (text: 3). The
 // streaming figures do not depend on the training context: a model steps through any number of
 // samples (full attention up to its state's capacity).
 #include <algorithm>
@@ -22,9 +32,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <numbers>
 #include <string>
 #include <vector>
 
+#include "lfm/datasets/text.h"
 #include "lfm/datasets/weather.h"
 #include "lfm/trainer.h"
 
@@ -38,12 +50,23 @@ struct Candidate {
   nlohmann::json model;
 };
 
-// About 35 k parameters each (the hybrid is the reference; the others are sized to it).
-std::vector<Candidate> candidates() {
+// Weather: about 35 k parameters each (the hybrid is the reference; the others are sized to it).
+// Text: about 203 k parameters each, most of the backbones' in the byte embedding (256 x 64) and the
+// output head (64 x 256); the CfC's in its 256 + 128 input backbone layer and its 128 x 256 head.
+std::vector<Candidate> candidates(bool text) {
+  if (text)
+    return {
+        {"hybrid", {{"model", "backbone"}, {"genome", "d64 liquid:64 conv:3 attn:h4,w128 conv:3 mlp:2 liquid:64 mlp:2"}}},
+        {"transformer++", {{"model", "backbone"}, {"genome", "d64 attn:h4 mlp:4 attn:h4 mlp:4 attn:h4 mlp:3"}}},
+        {"cfc", {{"model", "CfC"}, {"units", 128}, {"mode", "default"}, {"backbone_units", 192}, {"backbone_layers", 1}}},
+    };
   return {
       {"hybrid", {{"model", "backbone"}, {"genome", "d32 liquid:32 conv:3 attn:h2,w64 conv:3 mlp:2 liquid:32 mlp:2"}}},
       {"transformer++", {{"model", "backbone"}, {"genome", "d32 attn:h2 mlp:4 attn:h2 mlp:4 attn:h2 mlp:3"}}},
       {"cfc", {{"model", "CfC"}, {"units", 64}, {"mode", "default"}, {"backbone_units", 128}, {"backbone_layers", 1}}},
+      // The best of `liquid evolve samples/evolve/weather.json` (samples/evolve/README.md): the
+      // hybrid with a 16-token window of 4 query heads sharing one KV head.
+      {"evolved", {{"model", "backbone"}, {"genome", "d32 liquid:32 conv:3 attn:h4,kv1,hd8,w16 conv:3 mlp:2 liquid:32 mlp:2"}}},
   };
 }
 
@@ -59,15 +82,68 @@ double step_microseconds(const Model& model, const SequenceDataset& rows, int64_
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / steps;
 }
 
+// The unigram baseline: the entropy of the training bytes' frequencies, and the test bytes' cross-
+// entropy under those frequencies (add-one smoothed, so an unseen byte costs finite bits).
+nlohmann::json unigram(const DatasetSplits& s) {
+  std::vector<double> count(kTextClasses, 0.0);
+  double total = 0;
+  for (size_t p = 0; p < s.train.labels.size(); ++p)
+    if (s.train.mask[p]) count[size_t(s.train.labels[p])] += 1, total += 1;
+  double entropy = 0, cross = 0, test_total = 0;
+  for (double c : count)
+    if (c > 0) entropy -= c / total * std::log2(c / total);
+  for (size_t p = 0; p < s.test.labels.size(); ++p)
+    if (s.test.mask[p]) cross -= std::log2((count[size_t(s.test.labels[p])] + 1) / (total + kTextClasses)), test_total += 1;
+  return {{"name", "unigram"}, {"train_entropy_bits", entropy}, {"test_bits_per_byte", cross / test_total},
+          {"train_bytes", total}, {"test_steps", test_total}};
+}
+
+// Baselines on the weather test split, scored on the models' steps and in their units (z, mean over
+// every future hour): persistence (every future hour is the last measured PM2.5) and daily
+// persistence (hour t+h is what it was 24 hours earlier, t+h-24, else the last measured). Input 0
+// is the z-scored PM2.5, input 1 its mask (lfm/datasets/weather.h).
+nlohmann::json weather_baselines(const SequenceDataset& test, const WeatherScale& scale) {
+  const int steps = test.steps, width = test.input_size, horizon = test.output_size;
+  double persistence = 0, daily = 0, counted = 0;
+  std::vector<float> value(static_cast<size_t>(steps));
+  std::vector<unsigned char> measured(static_cast<size_t>(steps));
+  for (size_t w = 0; w < test.size(); ++w) {
+    float last = 0;  // the training mean until a measurement comes
+    for (int s = 0; s < steps; ++s) {
+      const float* x = test.inputs.data() + (w * size_t(steps) + size_t(s)) * size_t(width);
+      measured[size_t(s)] = x[1] > 0.5f;
+      value[size_t(s)] = x[0];
+      if (measured[size_t(s)]) last = x[0];
+      if (!test.mask[w * size_t(steps) + size_t(s)]) continue;
+      const float* y = test.targets.data() + (w * size_t(steps) + size_t(s)) * size_t(horizon);
+      for (int h = 1; h <= horizon; ++h) {
+        const int past = s + h - 24;
+        const float day_before = past >= 0 && past <= s && measured[size_t(past)] ? value[size_t(past)] : last;
+        persistence += std::abs(y[h - 1] - last);
+        daily += std::abs(y[h - 1] - day_before);
+      }
+      counted += 1;
+    }
+  }
+  const double n = counted * horizon;
+  return {{"name", "baselines"},
+          {"persistence_mae", persistence / n},
+          {"persistence_mae_ugm3", persistence / n * scale.pm25_std},
+          {"daily_persistence_mae", daily / n},
+          {"daily_persistence_mae_ugm3", daily / n * scale.pm25_std},
+          {"test_steps", counted}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::filesystem::path data = LIQUID_SOURCE_DIR "/../shared/data/series/weather", out = "out/backbone_bench";
-  int context = 256, epochs = 4, max_train = 0, threads = 2, latency_steps = 200;
-  std::string only;
+  std::filesystem::path data, out;
+  int context = 256, epochs = -1, max_train = 0, threads = 2, latency_steps = 200, seed = 1;
+  std::string only, task = "weather";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--data") data = value;
+    if (key == "--task") task = value;
+    else if (key == "--data") data = value;
     else if (key == "--context") context = std::stoi(value);
     else if (key == "--epochs") epochs = std::stoi(value);
     else if (key == "--max-train") max_train = std::stoi(value);
@@ -75,34 +151,57 @@ int main(int argc, char** argv) {
     else if (key == "--out") out = value;
     else if (key == "--only") only = value;
     else if (key == "--latency-steps") latency_steps = std::stoi(value);
+    else if (key == "--seed") seed = std::stoi(value);
     else {
       std::fprintf(stderr, "backbone_bench: unknown option %s\n", key.c_str());
       return 2;
     }
   }
+  if (task != "weather" && task != "text") {
+    std::fprintf(stderr, "backbone_bench: --task must be weather or text, got %s\n", task.c_str());
+    return 2;
+  }
+  const bool text = task == "text";
+  if (data.empty())
+    data = text ? LIQUID_SOURCE_DIR "/samples/data/text/common-licenses.txt"
+                : LIQUID_SOURCE_DIR "/samples/data/series/weather/PRSA_data_2010.1.1-2014.12.31.csv";
+  if (out.empty()) out = text ? "out/backbone_bench_text" : "out/backbone_bench";
+  if (epochs < 0) epochs = text ? 3 : 4;
   try {
     WeatherScale scale;
-    WeatherOptions stream_options;
-    stream_options.context = 1024;
-    stream_options.stride = 1024;
-    const DatasetSplits stream = load_weather(data, stream_options, &scale);  // normalised rows for the step face
+    DatasetSplits stream;  // rows for the step face: normalised weather rows, or one-hot bytes
+    if (text) {
+      TextOptions stream_options;
+      stream_options.context = 1024;
+      stream = load_text(data, stream_options);
+      std::printf("%s\n", unigram(stream).dump().c_str());
+    } else {
+      WeatherOptions stream_options;
+      stream_options.context = 1024;
+      stream_options.stride = 1024;
+      stream = load_weather(data, stream_options, &scale);
+      WeatherOptions train_options;  // the models' own test windows
+      train_options.context = context;
+      std::printf("%s\n", weather_baselines(load_weather(data, train_options).test, scale).dump().c_str());
+    }
 
     std::vector<Model> models;
     std::vector<TrainConfig> configs;
-    for (const Candidate& c : candidates()) {
-      const nlohmann::json j = {{"task", "weather"},
-                                {"data", data.string()},
-                                {"task_options", {{"context", context}}},
-                                {"model", c.model},
-                                {"optimizer", {{"kind", "adamw"}, {"lr", 0.003}, {"weight_decay", 1e-4}}},
-                                {"schedule", {{"kind", "cosine"}, {"t_max", std::max(1, epochs)}}},
-                                {"epochs", std::max(1, epochs)},
-                                {"batch_size", 16},
-                                {"clip_grad_norm", 1.0},
-                                {"seed", 1},
-                                {"loss", "mse"},
-                                {"metric", "mae"},
-                                {"max_train_sequences", max_train}};
+    for (const Candidate& c : candidates(text)) {
+      nlohmann::json j = {{"task", task},
+                          {"data", data.string()},
+                          {"task_options", {{"context", context}}},
+                          {"model", c.model},
+                          {"optimizer", {{"kind", "adamw"}, {"lr", 0.003}, {"weight_decay", 1e-4}}},
+                          {"schedule", {{"kind", "cosine"}, {"t_max", std::max(1, epochs)}}},
+                          {"epochs", std::max(1, epochs)},
+                          {"batch_size", 16},
+                          {"clip_grad_norm", 1.0},
+                          {"seed", seed},
+                          {"loss", "mse"},
+                          {"metric", "mae"},
+                          {"max_train_sequences", max_train}};
+      if (text) j["loss"] = "cross_entropy", j["metric"] = "loss";
       configs.push_back(train_config_from_json(j, c.name + ".json", "/"));
       models.push_back(make_model(configs.back(), stream.train));
     }
@@ -111,24 +210,29 @@ int main(int argc, char** argv) {
       const double ratio = double(models[k].parameter_count()) / reference;
       if (std::abs(ratio - 1) > 0.05) {
         std::fprintf(stderr, "backbone_bench: %s has %lld parameters, %.1f %% off the hybrid's %.0f\n",
-                     candidates()[k].name.c_str(), static_cast<long long>(models[k].parameter_count()),
+                     candidates(text)[k].name.c_str(), static_cast<long long>(models[k].parameter_count()),
                      100 * (ratio - 1), reference);
         return 1;
       }
     }
     for (size_t k = 0; k < models.size(); ++k) {
-      const std::string name = candidates()[k].name;
+      const std::string name = candidates(text)[k].name;
       if (!only.empty() && name != only) continue;
       nlohmann::json r = {{"name", name},
                           {"model", configs[k].model},
                           {"parameters", models[k].parameter_count()},
                           {"active_parameters", models[k].active_parameter_count()},
                           {"context", context},
-                          {"epochs", epochs}};
+                          {"epochs", epochs},
+                          {"seed", seed}};
       if (epochs > 0) {
         const TrainResult t = train(configs[k], {.out_dir = out / name, .threads = threads});
-        r["test_mae"] = t.test.mae;
-        r["test_mae_ugm3"] = t.test.mae * scale.pm25_std;
+        if (text) {
+          r["test_bits_per_byte"] = t.test.loss / std::numbers::ln2;
+        } else {
+          r["test_mae"] = t.test.mae;
+          r["test_mae_ugm3"] = t.test.mae * scale.pm25_std;
+        }
         r["test_steps"] = t.test.counted;
         r["best_epoch"] = t.best_epoch;
         r["train_seconds"] = t.seconds;

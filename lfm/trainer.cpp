@@ -258,13 +258,14 @@ std::string task_name(TrainTask task) {
     case TrainTask::kOzone: return "ozone";
     case TrainTask::kPhysioNet: return "physionet2012";
     case TrainTask::kWeather: return "weather";
+    case TrainTask::kText: return "text";
   }
   return "?";
 }
 
 TrainTask task_from_name(const std::string& name, const std::string& source) {
   for (TrainTask t : {TrainTask::kOccupancy, TrainTask::kPersonActivity, TrainTask::kTraffic, TrainTask::kOzone,
-                      TrainTask::kPhysioNet, TrainTask::kWeather})
+                      TrainTask::kPhysioNet, TrainTask::kWeather, TrainTask::kText})
     if (task_name(t) == name) return t;
   std::string registered;
   for (int i = kFirstRegisteredTask; const TaskLoader* loader = registered_task(static_cast<TrainTask>(i)); ++i) {
@@ -272,7 +273,7 @@ TrainTask task_from_name(const std::string& name, const std::string& source) {
     registered += ", " + loader->name;
   }
   fail(source, "task",
-       "'" + name + "' unknown; expected occupancy, person_activity, traffic, ozone, physionet2012, weather" +
+       "'" + name + "' unknown; expected occupancy, person_activity, traffic, ozone, physionet2012, weather, text" +
                            registered);
 }
 

@@ -1,6 +1,7 @@
 // The trainer: fits a Model to one of the sequence datasets (occupancy, person activity, ozone and
-// PhysioNet 2012 classification; traffic regression) from a JSON configuration, writing the best
-// model, a resumable checkpoint and the learning curve to an output directory.
+// PhysioNet 2012 classification; traffic and weather regression; text: next-byte prediction) from a
+// JSON configuration, writing the best model, a resumable checkpoint and the learning curve to an
+// output directory.
 //
 //   TrainConfig config = load_train_config("samples/train/occupancy_cfc.json");
 //   TrainResult result = train(config, {.out_dir = "out/occupancy_cfc"});
@@ -36,7 +37,7 @@
 
 namespace liquid::lfm {
 
-enum class TrainTask { kOccupancy, kPersonActivity, kTraffic, kOzone, kPhysioNet, kWeather };
+enum class TrainTask { kOccupancy, kPersonActivity, kTraffic, kOzone, kPhysioNet, kWeather, kText };
 
 // What a task's data looks like before a model sees it.
 struct TaskShape {
@@ -101,8 +102,8 @@ TrainConfig load_train_config(const std::filesystem::path& file);
 // The task's splits, normalised with statistics fitted on its training split (the loaders' papers'
 // protocols; person activity uses the LTC setting with a validation split). `data` is the occupancy
 // or PhysioNet folder, or the person-activity, traffic or ozone file (or its folder).
-// `options` are the configuration's "task_options" (weather: context, stride, scored_steps; other
-// tasks take none); errors name the field.
+// `options` are the configuration's "task_options" (weather: context, stride, scored_steps; text:
+// context, stride; other tasks take none); errors name the field.
 DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize = true,
                              const nlohmann::json& options = nlohmann::json::object());
 // Throws std::invalid_argument "field 'task_options...': ..." unless the task takes these options.

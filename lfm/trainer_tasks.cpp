@@ -11,6 +11,7 @@
 #include "lfm/datasets/ozone.h"
 #include "lfm/datasets/person_activity.h"
 #include "lfm/datasets/physionet.h"
+#include "lfm/datasets/text.h"
 #include "lfm/datasets/traffic.h"
 #include "lfm/datasets/weather.h"
 #include "lfm/loss.h"
@@ -40,7 +41,7 @@ TrainTask register_task(TaskLoader loader) {
   for (size_t i = 0; i < registry.size(); ++i)
     if (registry[i].name == loader.name) return static_cast<TrainTask>(kFirstRegisteredTask + static_cast<int>(i));
   for (TrainTask t : {TrainTask::kOccupancy, TrainTask::kPersonActivity, TrainTask::kTraffic, TrainTask::kOzone,
-                      TrainTask::kPhysioNet, TrainTask::kWeather})
+                      TrainTask::kPhysioNet, TrainTask::kWeather, TrainTask::kText})
     if (task_name(t) == loader.name) throw std::invalid_argument("register_task: '" + loader.name + "' is built in");
   if (loader.name.empty() || !loader.load) throw std::invalid_argument("register_task: needs a name and a loader");
   registry.push_back(std::move(loader));
@@ -62,6 +63,7 @@ TaskShape task_shape(TrainTask task) {
     case TrainTask::kOzone: return {72, 2, 0};
     case TrainTask::kPhysioNet: return {82, 2, 0};
     case TrainTask::kWeather: return {kWeatherInputs, 0, WeatherOptions{}.horizon};
+    case TrainTask::kText: return {kTextInputs, kTextClasses, 0};
   }
   throw std::logic_error("task_shape: unknown task");
 }
@@ -87,12 +89,32 @@ WeatherOptions weather_options(const nlohmann::json& j) {
   }
 }
 
+// "task_options" of the text task: the window's length and stride.
+TextOptions text_options(const nlohmann::json& j) {
+  TextOptions o;
+  for (const auto& [key, value] : j.items()) {
+    int* field = key == "context" ? &o.context : key == "stride" ? &o.stride : nullptr;
+    if (!field) throw std::invalid_argument("field 'task_options." + key + "': unknown; expected context, stride");
+    if (!value.is_number_integer())
+      throw std::invalid_argument("field 'task_options." + key + "': expected an integer, got " + value.dump());
+    *field = value.get<int>();
+  }
+  try {
+    check_text_options(o);
+    return o;
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("field 'task_options': ") + e.what());
+  }
+}
+
 }  // namespace
 
 void check_task_options(TrainTask task, const nlohmann::json& task_options) {
   if (!task_options.is_object()) throw std::invalid_argument("field 'task_options': expected an object");
   if (task == TrainTask::kWeather)
     weather_options(task_options);
+  else if (task == TrainTask::kText)
+    text_options(task_options);
   else if (!task_options.empty())
     throw std::invalid_argument("field 'task_options': task '" + task_name(task) + "' takes no options");
 }
@@ -132,6 +154,7 @@ DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, 
       options.normalize = normalize;
       return load_weather(data, options);
     }
+    case TrainTask::kText: return load_text(data, text_options(task_options));  // one-hot: nothing to normalise
   }
   throw std::logic_error("load_task_data: unknown task");
 }
