@@ -123,10 +123,14 @@ int main(int argc, char** argv) {
   liquid::gui::MainWindow window;
   window.resize(1280, 820);
   std::vector<Run> headless, gui, hidden;
-  for (int r = 0; r < runs; ++r) {  // interleaved so machine load drifts hit every mode alike
-    headless.push_back(run(config, nullptr, false));
-    gui.push_back(run(config, &window, true));
-    hidden.push_back(run(config, &window, false));
+  for (int r = 0; r < runs; ++r) {  // interleaved so machine load drifts hit every mode alike,
+    for (int k = 0; k < 3; ++k) {    // and each mode's place in the round rotates (no order bias)
+      switch ((r + k) % 3) {
+        case 0: headless.push_back(run(config, nullptr, false)); break;
+        case 1: gui.push_back(run(config, &window, true)); break;
+        default: hidden.push_back(run(config, &window, false)); break;
+      }
+    }
   }
   const Run h = median(headless), g = median(gui), d = median(hidden);
   std::printf("%d streams x %d rows, %d runs each, medians\n", streams, rows, runs);
