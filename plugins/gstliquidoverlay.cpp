@@ -56,6 +56,7 @@ struct State {
   std::condition_variable cond;  // a decision came, or EOS, or a flush (for `wait`)
   std::deque<Decision> pending;  // from decision_sink, in arrival order
   GstSegment decision_segment;
+  int decision_width = 0;  // from the decision pad's caps; 0 until they come
   GstClockTime newest = GST_CLOCK_TIME_NONE;  // running time of the latest decision received
   bool decision_eos = false, flushing = false;
   Decision current;
@@ -72,22 +73,35 @@ struct State {
   }
 };
 
-Decision from_buffer(GstBuffer* buf) {
-  Decision d;
+// The decisions a buffer carries: its meta's (the last frame's decision, at the meta's own time),
+// else its floats, `width` per decision, frame k at PTS + k DURATION / K as liquidcell stamps them
+// (all of them as one decision at the PTS when the width is unknown or does not divide them).
+std::vector<Decision> decisions_of(GstBuffer* buf, int width) {
+  std::vector<Decision> out;
   if (const GstLiquidDecisionMeta* meta = gst_buffer_get_liquid_decision_meta(buf)) {
+    Decision& d = out.emplace_back();
     d.values.assign(meta->confidence_levels, meta->confidence_levels + meta->length);
     if (meta->class_quarks && std::any_of(meta->class_quarks, meta->class_quarks + meta->length, [](GQuark q) { return q != 0; }))
       d.quarks.assign(meta->class_quarks, meta->class_quarks + meta->length);
     if (meta->n_neurons > 0) d.neurons.assign(meta->neurons, meta->neurons + meta->n_neurons);
-    return d;
+    d.running_time = GST_CLOCK_TIME_IS_VALID(meta->time) ? meta->time : GST_BUFFER_PTS(buf);
+    return out;
   }
   GstMapInfo map;
-  if (gst_buffer_map(buf, &map, GST_MAP_READ)) {
-    const auto* f = reinterpret_cast<const float*>(map.data);
-    d.values.assign(f, f + map.size / sizeof(float));
-    gst_buffer_unmap(buf, &map);
+  if (!gst_buffer_map(buf, &map, GST_MAP_READ)) return out;
+  const auto* f = reinterpret_cast<const float*>(map.data);
+  LiquidFrames frames;
+  if (width <= 0 || !liquid_frames_of(buf, map.size, width, &frames)) {
+    frames = {1, GST_BUFFER_PTS(buf), 0};
+    width = int(map.size / sizeof(float));
   }
-  return d;
+  for (size_t k = 0; k < frames.count; ++k) {
+    Decision& d = out.emplace_back();
+    d.values.assign(f + k * size_t(width), f + (k + 1) * size_t(width));
+    d.running_time = GST_CLOCK_TIME_IS_VALID(frames.pts) ? frames.time(k) : GST_CLOCK_TIME_NONE;
+  }
+  gst_buffer_unmap(buf, &map);
+  return out;
 }
 
 }  // namespace
@@ -123,17 +137,19 @@ static GstStaticPadTemplate decision_template = GST_STATIC_PAD_TEMPLATE("decisio
 
 static GstFlowReturn gst_liquid_overlay_decision_chain(GstPad*, GstObject* parent, GstBuffer* buf) {
   auto* self = GST_LIQUID_OVERLAY(parent);
-  Decision d = from_buffer(buf);
   State& st = *self->state;
   {
     std::lock_guard<std::mutex> guard(st.lock);
-    const GstClockTime pts = GST_BUFFER_PTS(buf);
-    const GstClockTime rt =
-        GST_CLOCK_TIME_IS_VALID(pts) ? gst_segment_to_running_time(&st.decision_segment, GST_FORMAT_TIME, pts) : 0;
-    d.running_time = GST_CLOCK_TIME_IS_VALID(rt) ? rt : 0;
-    if (st.pending.size() >= kMaxPending) st.pending.pop_front();
-    st.newest = d.running_time;
-    st.pending.push_back(std::move(d));
+    for (Decision& d : decisions_of(buf, st.decision_width)) {
+      // running_time holds the decision's PTS until here: to running time on the decision segment.
+      const GstClockTime pts = d.running_time;
+      const GstClockTime rt =
+          GST_CLOCK_TIME_IS_VALID(pts) ? gst_segment_to_running_time(&st.decision_segment, GST_FORMAT_TIME, pts) : 0;
+      d.running_time = GST_CLOCK_TIME_IS_VALID(rt) ? rt : 0;
+      if (st.pending.size() >= kMaxPending) st.pending.pop_front();
+      st.newest = d.running_time;
+      st.pending.push_back(std::move(d));
+    }
   }
   st.cond.notify_all();
   gst_buffer_unref(buf);
@@ -146,6 +162,13 @@ static gboolean gst_liquid_overlay_decision_event(GstPad*, GstObject* parent, Gs
   if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
     std::lock_guard<std::mutex> guard(st.lock);
     gst_event_copy_segment(event, &st.decision_segment);
+  } else if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+    GstCaps* caps;
+    gst_event_parse_caps(event, &caps);
+    int width = 0;
+    gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &width);
+    std::lock_guard<std::mutex> guard(st.lock);
+    st.decision_width = width;
   } else if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
     std::lock_guard<std::mutex> guard(st.lock);
     st.pending.clear();
@@ -312,7 +335,7 @@ static GstFlowReturn gst_liquid_overlay_transform_frame_ip(GstVideoFilter* filte
     if (st.flushing) return GST_FLOW_FLUSHING;
   }
   if (GstBuffer* buf = frame->buffer; gst_buffer_get_liquid_decision_meta(buf)) {
-    take(st, from_buffer(buf), style.neurons, now);
+    take(st, decisions_of(buf, 0).front(), style.neurons, now);  // a video frame's own meta
   } else {
     while (!st.pending.empty() && (!GST_CLOCK_TIME_IS_VALID(rt) || st.pending.front().running_time <= rt)) {
       take(st, st.pending.front(), style.neurons, liquid_time_to_seconds(st.pending.front().running_time));

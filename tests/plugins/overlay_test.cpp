@@ -153,4 +153,32 @@ TEST_F(OverlayTest, WithWaitAFrameWaitsForItsDecision) {
   gst_harness_teardown(h);
 }
 
+// liquidcell with frames-per-buffer K > 1 sends K decisions in one buffer (frame k at PTS + k
+// DURATION / K): the overlay takes each at its own time, so a frame between them shows the earlier.
+TEST_F(OverlayTest, ABufferOfSeveralDecisionsGivesEachItsOwnTime) {
+  GstHarness* h = overlay({"BGRx", 4});
+  GstHarness* d = gst_harness_new_with_element(h->element, "decision_sink", nullptr);
+  gst_harness_set_src_caps_str(d, "other/liquid-decision,width=2");
+  GstBuffer* two = float_buffer({0.9f, 0.1f, 0.1f, 0.9f}, GST_SECOND);  // at 1 s and 1.5 s
+  GST_BUFFER_DURATION(two) = GST_SECOND;
+  ASSERT_EQ(gst_harness_push(d, two), GST_FLOW_OK);
+  auto drawn = [&](GstClockTime pts) {
+    EXPECT_EQ(gst_harness_push(h, frame(4, pts)), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(h);
+    GstMapInfo map;
+    gst_buffer_map(out, &map, GST_MAP_READ);
+    std::vector<uint8_t> pixels(map.data, map.data + map.size);
+    gst_buffer_unmap(out, &map);
+    gst_buffer_unref(out);
+    return pixels;
+  };
+  const auto first = drawn(1200 * GST_MSECOND);   // only the 1 s decision is due
+  const auto again = drawn(1300 * GST_MSECOND);   // still it
+  const auto second = drawn(1600 * GST_MSECOND);  // the 1.5 s one: another class, another panel
+  EXPECT_EQ(first, again);
+  EXPECT_NE(first, second);
+  gst_harness_teardown(d);
+  gst_harness_teardown(h);
+}
+
 }  // namespace
