@@ -46,4 +46,13 @@ grep -q "trunc.safetensors" "$tmp/err" || { cat "$tmp/err"; fail "truncated erro
 "$liquid" import --ncps "$tmp/back.safetensors" --config "$tmp/back.json" -o "$tmp/m2.safetensors" >/dev/null
 "$liquid" run "$tmp/m2.safetensors" --input "$root/samples/data/irregular_series.csv" --state -o "$tmp/out2.csv"
 cmp -s "$tmp/out.csv" "$tmp/out2.csv" || fail "export/import round trip changed the outputs"
+# A genome is counted without a model file: parameters and the state at the contexts asked for.
+"$liquid" info "d64 attn:h4 mlp:4" --context 1024 >"$tmp/genome.txt"
+grep -q "genome:      d64 attn:h4,kv2,hd16 mlp:4" "$tmp/genome.txt" || fail "info genome: $(cat "$tmp/genome.txt")"
+grep -q "parameters:  61664, 61664 active" "$tmp/genome.txt" || fail "info genome parameters: $(cat "$tmp/genome.txt")"
+grep -q "state:       262144 bytes per stream at a context of 1024 samples" "$tmp/genome.txt" || fail "info genome state"
+if "$liquid" info "d64 rnn:3" 2>"$tmp/err"; then fail "a bad genome accepted"; fi
+grep -q "unknown block kind 'rnn'" "$tmp/err" || fail "bad genome error: $(cat "$tmp/err")"
+if "$liquid" info "$tmp/missing.safetensors" 2>"$tmp/err"; then fail "a missing model accepted"; fi
+grep -q "does not exist" "$tmp/err" || fail "missing model error: $(cat "$tmp/err")"
 echo "cli tests passed"
