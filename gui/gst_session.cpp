@@ -285,11 +285,7 @@ void GstSession::on_decision(GstMessage* message) {
   gst_structure_get_double(s, "time", &time);
   std::lock_guard lock(writer_);
   StreamLive& l = live_[index];
-  const uint64_t count = l.samples.load(std::memory_order_relaxed);
-  if (count == 0) l.first_time.store(time, std::memory_order_relaxed);
-  else l.last_gap.store(time - l.last_time.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  l.last_time.store(time, std::memory_order_relaxed);
-  l.samples.store(count + 1, std::memory_order_release);
+  l.publish(time, l.samples.load(std::memory_order_relaxed) + 1);
   processed_.fetch_add(1, std::memory_order_relaxed);
 
   if (row->width > 0 && floats(s, "states", states_))

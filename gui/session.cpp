@@ -93,11 +93,8 @@ class EngineFeed : public Session::Feed {
         l.dropped.store(engine.stats(f.stream).dropped_late, std::memory_order_relaxed);
         continue;
       }
-      if (before == 0) l.first_time.store(f.time, std::memory_order_relaxed);
-      else l.last_gap.store(f.time - l.last_time.load(std::memory_order_relaxed), std::memory_order_relaxed);
-      l.last_time.store(f.time, std::memory_order_relaxed);
       l.dropped.store(engine.stats(f.stream).dropped_late, std::memory_order_relaxed);
-      l.samples.store(n, std::memory_order_release);
+      l.publish(f.time, n);
     }
     return batch_.size();
   }
@@ -173,11 +170,7 @@ class TraceFeed : public Session::Feed {
       if (s < 0) continue;  // a stream the header does not list: skip rather than guess
       ring->write(time, s, record_.values);
       StreamLive& l = live[s];
-      const uint64_t count = l.samples.load(std::memory_order_relaxed);
-      if (count == 0) l.first_time.store(time, std::memory_order_relaxed);
-      else l.last_gap.store(time - l.last_time.load(std::memory_order_relaxed), std::memory_order_relaxed);
-      l.last_time.store(time, std::memory_order_relaxed);
-      l.samples.store(count + 1, std::memory_order_release);
+      l.publish(time, l.samples.load(std::memory_order_relaxed) + 1);
     }
     return n;
   }

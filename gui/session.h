@@ -62,6 +62,14 @@ struct StreamLive {
   std::atomic<double> first_time{0.0};
   std::atomic<double> last_time{0.0};
   std::atomic<double> last_gap{0.0};
+  // The writer's (one at a time) record of a sample at `time` that makes the count `count`;
+  // samples is stored last, with release, so a reader that sees the count sees the times.
+  void publish(double time, uint64_t count) {
+    if (samples.load(std::memory_order_relaxed) == 0) first_time.store(time, std::memory_order_relaxed);
+    else last_gap.store(time - last_time.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    last_time.store(time, std::memory_order_relaxed);
+    samples.store(count, std::memory_order_release);
+  }
 };
 
 class Session {

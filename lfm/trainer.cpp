@@ -368,16 +368,18 @@ TrainConfig train_config_from_json(const Json& j, const std::string& source, con
   return c;
 }
 
-TrainConfig load_train_config(const std::filesystem::path& file) {
+Json read_json_file(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) throw std::runtime_error(file.string() + ": cannot open");
-  Json j;
   try {
-    j = Json::parse(in);
+    return Json::parse(in);
   } catch (const Json::exception& e) {
     throw std::invalid_argument(file.string() + ": not valid JSON: " + e.what());
   }
-  return train_config_from_json(j, file.string(), file.parent_path());
+}
+
+TrainConfig load_train_config(const std::filesystem::path& file) {
+  return train_config_from_json(read_json_file(file), file.string(), file.parent_path());
 }
 
 Model make_model(const TrainConfig& config, const SequenceDataset& data) {

@@ -98,6 +98,8 @@ struct TrainConfig {
 TrainConfig train_config_from_json(const nlohmann::json& json, const std::string& source,
                                    const std::filesystem::path& base_dir);
 TrainConfig load_train_config(const std::filesystem::path& file);
+// A configuration file's JSON; errors name the file (cannot open, not valid JSON).
+nlohmann::json read_json_file(const std::filesystem::path& file);
 
 // The task's splits, normalised with statistics fitted on its training split (the loaders' papers'
 // protocols; person activity uses the LTC setting with a validation split). `data` is the occupancy

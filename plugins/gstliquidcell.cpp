@@ -114,19 +114,6 @@ static Cell* load_cell(GstLiquidCell* self, const std::string& path, const std::
   return cell.release();
 }
 
-// Adds `name` = (float)< values > to `s`.
-static void set_floats(GstStructure* s, const char* name, std::span<const float> values) {
-  GValue array = G_VALUE_INIT, item = G_VALUE_INIT;
-  gst_value_array_init(&array, guint(values.size()));
-  g_value_init(&item, G_TYPE_FLOAT);
-  for (float v : values) {
-    g_value_set_float(&item, v);
-    gst_value_array_append_value(&array, &item);
-  }
-  g_value_unset(&item);
-  gst_structure_take_value(s, name, &array);
-}
-
 static gboolean gst_liquid_cell_start(GstBaseTransform* trans) {
   auto* self = GST_LIQUID_CELL(trans);
   GST_OBJECT_LOCK(self);
@@ -301,7 +288,7 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
     if (cell.trace) cell.trace->write(liquid_time_to_seconds(t), 0, h);
     if (post) {
       GstStructure* message = liquid_decision_structure(&trans->segment, t, cell.decision, cell.quarks);
-      if (post_states) set_floats(message, "states", h);
+      if (post_states) liquid_structure_set_floats(message, "states", h);
       liquid_post_decision(GST_ELEMENT(self), message);
     }
   }

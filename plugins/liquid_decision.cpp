@@ -24,8 +24,7 @@ void liquid_decision_add_meta(GstBuffer* buffer, std::span<const float> values, 
   if (meta && !neurons.empty()) gst_liquid_decision_meta_set_neurons(meta, neurons.size(), neurons.data());
 }
 
-GstStructure* liquid_decision_structure(const GstSegment* segment, GstClockTime pts, std::span<const float> values,
-                                        std::span<const GQuark> quarks) {
+void liquid_structure_set_floats(GstStructure* s, const char* name, std::span<const float> values) {
   GValue array = G_VALUE_INIT, item = G_VALUE_INIT;
   gst_value_array_init(&array, guint(values.size()));
   g_value_init(&item, G_TYPE_FLOAT);
@@ -34,14 +33,19 @@ GstStructure* liquid_decision_structure(const GstSegment* segment, GstClockTime 
     gst_value_array_append_value(&array, &item);
   }
   g_value_unset(&item);
+  gst_structure_take_value(s, name, &array);
+}
+
+GstStructure* liquid_decision_structure(const GstSegment* segment, GstClockTime pts, std::span<const float> values,
+                                        std::span<const GQuark> quarks) {
   GstStructure* s = gst_structure_new(
       "liquid-decision", "timestamp", G_TYPE_UINT64, pts, "stream-time", G_TYPE_UINT64,
       gst_segment_to_stream_time(segment, GST_FORMAT_TIME, pts), "running-time", G_TYPE_UINT64,
       gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts), "time", G_TYPE_DOUBLE, liquid_time_to_seconds(pts),
       nullptr);
-  gst_structure_take_value(s, "values", &array);
+  liquid_structure_set_floats(s, "values", values);
   if (!quarks.empty() && quarks.size() == values.size()) {
-    GValue classes = G_VALUE_INIT;
+    GValue classes = G_VALUE_INIT, item = G_VALUE_INIT;
     gst_value_array_init(&classes, guint(quarks.size()));
     g_value_init(&item, G_TYPE_STRING);
     for (GQuark q : quarks) {

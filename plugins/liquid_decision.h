@@ -25,6 +25,9 @@ void liquid_decision_add_meta(GstBuffer* buffer, std::span<const float> values, 
 GstStructure* liquid_decision_structure(const GstSegment* segment, GstClockTime pts, std::span<const float> values,
                                         std::span<const GQuark> quarks);
 
+// Adds `name` = (float)< ... > to `s` (liquidcell's "states", the decision's "values").
+void liquid_structure_set_floats(GstStructure* s, const char* name, std::span<const float> values);
+
 // Adds `name` = (string)< ... > to `s`.
 void liquid_structure_set_strings(GstStructure* s, const char* name, std::span<const char* const> strings);
 

@@ -362,13 +362,7 @@ EvolveResult Search::run() {
     return j;
   };
   if (std::filesystem::exists(stored_path)) {
-    std::ifstream in(stored_path);
-    Json stored;
-    try {
-      stored = Json::parse(in);
-    } catch (const Json::exception& e) {
-      throw std::runtime_error(stored_path.string() + ": not valid JSON: " + e.what());
-    }
+    const Json stored = read_json_file(stored_path);
     if (comparable(stored) != comparable(config_.json)) {
       const Json diff = Json::diff(comparable(stored), comparable(config_.json));
       throw std::runtime_error(config_.source + ": differs from the configuration " + stored_path.string() +
@@ -500,15 +494,7 @@ EvolveConfig evolve_config_from_json(const Json& json, const std::string& source
 }
 
 EvolveConfig load_evolve_config(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error(file.string() + ": cannot open");
-  Json j;
-  try {
-    j = Json::parse(in);
-  } catch (const Json::exception& e) {
-    throw std::invalid_argument(file.string() + ": not valid JSON: " + e.what());
-  }
-  return evolve_config_from_json(j, file.string(), file.parent_path());
+  return evolve_config_from_json(read_json_file(file), file.string(), file.parent_path());
 }
 
 EvolveResult run_evolution(const EvolveConfig& config, const EvolveOptions& options) {
