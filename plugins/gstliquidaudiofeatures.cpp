@@ -41,7 +41,12 @@ struct Stream {
   int frames_per_buffer = 1;
   GstBufferPool* pool = nullptr;                       // buffers of frames_per_buffer frames
   liquid::sensors::AudioBlock block;                  // reused: samples keep their capacity
-  std::vector<liquid::encoders::FeatureFrame> frames;  // encoded, not yet pushed
+  std::vector<liquid::encoders::FeatureFrame> frames;  // one input buffer's frames, then staged
+  // The next output buffer's frames, flat. Staged at once rather than held as FeatureFrames: with
+  // many frames a buffer, a vector each would outlive the allocator's per-thread cache.
+  std::vector<float> staged;
+  size_t staged_frames = 0;
+  double staged_time = 0.0;                            // the first staged frame's
   GstClockTime next_pts = GST_CLOCK_TIME_NONE;         // where a buffer without PTS continues
   bool discont = true;
 
@@ -126,6 +131,7 @@ static gboolean set_sink_caps(GstLiquidAudioFeatures* self, GstCaps* caps) {
   stream->block.channels = stream->channels;
   stream->frames_per_buffer = frames_per_buffer;
   const int width = stream->encoder->width();
+  stream->staged.resize(size_t(width) * size_t(frames_per_buffer));
   GST_OBJECT_LOCK(self);
   // A frame leaves once its window is complete, deltas hold frames back, and a buffer of K frames
   // leaves with its last one.
@@ -145,39 +151,41 @@ static gboolean set_sink_caps(GstLiquidAudioFeatures* self, GstCaps* caps) {
   return TRUE;
 }
 
-// Pushes the encoded frames, frames_per_buffer to a buffer; with `all`, the rest too (EOS).
-static GstFlowReturn push_frames(GstLiquidAudioFeatures* self, bool all) {
+// Pushes the staged frames as one buffer.
+static GstFlowReturn push_staged(GstLiquidAudioFeatures* self) {
   Stream& s = *self->stream;
-  GstFlowReturn ret = GST_FLOW_OK;
-  const size_t per_buffer = size_t(s.frames_per_buffer);
-  size_t first = 0;
-  while (ret == GST_FLOW_OK && s.frames.size() - first >= (all ? 1 : per_buffer)) {
-    const size_t n = std::min(per_buffer, s.frames.size() - first);
-    const size_t frame_bytes = s.frames[first].values.size() * sizeof(float);
-    GstBuffer* buf = nullptr;
-    ret = gst_buffer_pool_acquire_buffer(s.pool, &buf, nullptr);
-    if (ret != GST_FLOW_OK) break;
-    gst_buffer_set_size(buf, gssize(n * frame_bytes));  // a short last buffer at EOS
-    GstMapInfo map;
-    if (!gst_buffer_map(buf, &map, GST_MAP_WRITE)) {
-      gst_buffer_unref(buf);
-      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("liquidaudiofeatures: cannot map an output buffer"), (nullptr));
-      ret = GST_FLOW_ERROR;
-      break;
-    }
-    for (size_t k = 0; k < n; ++k) std::memcpy(map.data + k * frame_bytes, s.frames[first + k].values.data(), frame_bytes);
-    gst_buffer_unmap(buf, &map);
-    GST_BUFFER_PTS(buf) = liquid_seconds_to_time(s.frames[first].time);
-    GST_BUFFER_DURATION(buf) = s.hop * n;
-    if (s.discont) {
-      GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
-      s.discont = false;
-    }
-    first += n;
-    ret = gst_pad_push(self->srcpad, buf);
+  const size_t n = s.staged_frames;
+  s.staged_frames = 0;
+  GstBuffer* buf = nullptr;
+  GstFlowReturn ret = gst_buffer_pool_acquire_buffer(s.pool, &buf, nullptr);
+  if (ret != GST_FLOW_OK) return ret;
+  const size_t bytes = n * size_t(s.encoder->width()) * sizeof(float);
+  gst_buffer_set_size(buf, gssize(bytes));  // a short last buffer at EOS
+  gst_buffer_fill(buf, 0, s.staged.data(), bytes);
+  GST_BUFFER_PTS(buf) = liquid_seconds_to_time(s.staged_time);
+  GST_BUFFER_DURATION(buf) = s.hop * n;
+  if (s.discont) {
+    GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+    s.discont = false;
   }
-  s.frames.erase(s.frames.begin(), s.frames.begin() + long(first));
-  if (ret != GST_FLOW_OK) s.frames.clear();  // flushing or an error: what waits is not wanted
+  return gst_pad_push(self->srcpad, buf);
+}
+
+// Stages the encoded frames, pushing every buffer that fills (frames_per_buffer frames); with
+// `all`, a last short one too (EOS).
+static GstFlowReturn stage_frames(GstLiquidAudioFeatures* self, bool all) {
+  Stream& s = *self->stream;
+  const size_t width = size_t(s.encoder->width());
+  const size_t per_buffer = size_t(s.frames_per_buffer);
+  GstFlowReturn ret = GST_FLOW_OK;
+  for (const auto& frame : s.frames) {
+    if (s.staged_frames == 0) s.staged_time = frame.time;
+    std::copy_n(frame.values.data(), width, s.staged.data() + s.staged_frames * width);
+    if (++s.staged_frames == per_buffer && (ret = push_staged(self)) != GST_FLOW_OK) break;
+  }
+  s.frames.clear();
+  if (ret == GST_FLOW_OK && all && s.staged_frames > 0) ret = push_staged(self);
+  if (ret != GST_FLOW_OK) s.staged_frames = 0;  // flushing or an error: what waits is not wanted
   return ret;
 }
 
@@ -224,7 +232,7 @@ static GstFlowReturn gst_liquid_audio_features_chain(GstPad*, GstObject* parent,
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  return push_frames(self, false);
+  return stage_frames(self, false);
 }
 
 static gboolean gst_liquid_audio_features_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
@@ -241,6 +249,7 @@ static gboolean gst_liquid_audio_features_sink_event(GstPad* pad, GstObject* par
       if (self->stream) {  // a seek: the windows and frames in progress belong to the old position
         self->stream->encoder->reset();
         self->stream->frames.clear();
+        self->stream->staged_frames = 0;
         self->stream->next_pts = GST_CLOCK_TIME_NONE;
         self->stream->discont = true;
       }
@@ -248,7 +257,7 @@ static gboolean gst_liquid_audio_features_sink_event(GstPad* pad, GstObject* par
     case GST_EVENT_EOS:
       if (self->stream) {  // the frames held back for deltas
         self->stream->encoder->flush(self->stream->frames);
-        push_frames(self, true);
+        stage_frames(self, true);
       }
       break;
     default:

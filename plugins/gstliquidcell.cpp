@@ -34,7 +34,23 @@ struct Cell {
   bool has_last = false;
   GstClockTime last_pts = 0;
   bool warned_late = false;
+  // Output buffers of several decisions (input buffers of several frames): a pool sized for the
+  // most frames seen, grown when a larger buffer comes.
+  GstBufferPool* batch_pool = nullptr;
+  size_t batch_frames = 0;
 
+  Cell() = default;
+  Cell(const Cell&) = delete;
+  Cell& operator=(const Cell&) = delete;
+  ~Cell() { drop_batch_pool(); }
+  void drop_batch_pool() {
+    if (batch_pool) {
+      gst_buffer_pool_set_active(batch_pool, FALSE);
+      gst_object_unref(batch_pool);
+      batch_pool = nullptr;
+    }
+    batch_frames = 0;
+  }
   const liquid::lfm::Model& model() const { return *file.model; }
   void reset() {
     state = file.model->initial_state();
@@ -211,15 +227,23 @@ static gboolean gst_liquid_cell_decide_allocation(GstBaseTransform* trans, GstQu
   return GST_BASE_TRANSFORM_CLASS(gst_liquid_cell_parent_class)->decide_allocation(trans, query);
 }
 
-// One frame a buffer: the base class's buffer from the pool above. Several: a buffer of their size.
+// One frame a buffer: the base class's buffer from the pool above. Several: one from our batch pool.
 static GstFlowReturn gst_liquid_cell_prepare_output_buffer(GstBaseTransform* trans, GstBuffer* input, GstBuffer** outbuf) {
   auto* self = GST_LIQUID_CELL(trans);
   if (self->cell == nullptr) return GST_FLOW_NOT_NEGOTIATED;
   const size_t frame_bytes = size_t(self->cell->model().input_size()) * sizeof(float);
   const size_t frames = gst_buffer_get_size(input) / frame_bytes;
   if (frames <= 1) return GST_BASE_TRANSFORM_CLASS(gst_liquid_cell_parent_class)->prepare_output_buffer(trans, input, outbuf);
-  *outbuf = gst_buffer_new_allocate(nullptr, frames * self->cell->decision.size() * sizeof(float), nullptr);
-  if (*outbuf == nullptr) return GST_FLOW_ERROR;
+  Cell& cell = *self->cell;
+  if (frames > cell.batch_frames) {
+    cell.drop_batch_pool();
+    cell.batch_pool = liquid_float_pool_new(nullptr, int(frames * cell.decision.size()));
+    if (cell.batch_pool == nullptr) return GST_FLOW_ERROR;
+    cell.batch_frames = frames;
+  }
+  const GstFlowReturn ret = gst_buffer_pool_acquire_buffer(cell.batch_pool, outbuf, nullptr);
+  if (ret != GST_FLOW_OK) return ret;
+  gst_buffer_set_size(*outbuf, gssize(frames * cell.decision.size() * sizeof(float)));
   GST_BASE_TRANSFORM_GET_CLASS(trans)->copy_metadata(trans, input, *outbuf);  // timestamps, flags, metas
   return GST_FLOW_OK;
 }

@@ -87,33 +87,40 @@ TEST_F(CellTest, IntegratesAcrossPtsDifferences) {
 
 // A buffer of several frames (PTS + k x DURATION / K each) steps them in turn and gives one decision
 // buffer holding a decision per frame, equal to the frames sent one by one; the meta is the last.
+// Buffers of 5, then 3, then 8 frames: a smaller one and one larger than any before (the output
+// buffers come from a pool sized for the most frames seen).
 TEST_F(CellTest, ABufferOfSeveralFramesGivesADecisionPerFrame) {
   const std::string path = write_model("frames.safetensors", 2, {"no", "yes"});
   GstHarness* one = cell_harness(path);
   GstHarness* batched = cell_harness(path);
-  std::vector<float> five;
-  std::vector<float> expected;
-  for (int k = 0; k < 5; ++k) {
-    const auto x = input(k);
-    five.insert(five.end(), x.begin(), x.end());
-    ASSERT_EQ(gst_harness_push(one, float_buffer(x, GST_SECOND + k * 20 * GST_MSECOND)), GST_FLOW_OK);
-    GstBuffer* out = gst_harness_pull(one);
-    const auto v = floats(out);
-    expected.insert(expected.end(), v.begin(), v.end());
+  constexpr GstClockTime kHop = 20 * GST_MSECOND;
+  int first = 0;
+  for (const int count : {5, 3, 8}) {
+    std::vector<float> frames, expected;
+    for (int k = first; k < first + count; ++k) {
+      const auto x = input(k);
+      frames.insert(frames.end(), x.begin(), x.end());
+      ASSERT_EQ(gst_harness_push(one, float_buffer(x, GST_SECOND + k * kHop)), GST_FLOW_OK);
+      GstBuffer* out = gst_harness_pull(one);
+      const auto v = floats(out);
+      expected.insert(expected.end(), v.begin(), v.end());
+      gst_buffer_unref(out);
+    }
+    const GstClockTime pts = GST_SECOND + first * kHop;
+    ASSERT_EQ(gst_harness_push(batched, float_buffer(frames, pts, count * kHop)), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(batched);
+    EXPECT_EQ(GST_BUFFER_PTS(out), pts);
+    EXPECT_EQ(GST_BUFFER_DURATION(out), count * kHop);
+    const auto got = floats(out);
+    ASSERT_EQ(got.size(), expected.size()) << count << " frames";
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], expected[i]) << count << " frames, value " << i;
+    auto* meta = gst_buffer_get_liquid_decision_meta(out);
+    ASSERT_NE(meta, nullptr);
+    EXPECT_EQ(meta->time, pts + (count - 1) * kHop);
+    EXPECT_FLOAT_EQ(meta->confidence_levels[1], expected.back());
     gst_buffer_unref(out);
+    first += count;
   }
-  ASSERT_EQ(gst_harness_push(batched, float_buffer(five, GST_SECOND, 100 * GST_MSECOND)), GST_FLOW_OK);
-  GstBuffer* out = gst_harness_pull(batched);
-  EXPECT_EQ(GST_BUFFER_PTS(out), GST_SECOND);
-  EXPECT_EQ(GST_BUFFER_DURATION(out), 100 * GST_MSECOND);
-  const auto got = floats(out);
-  ASSERT_EQ(got.size(), expected.size());
-  for (size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], expected[i]) << "value " << i;
-  auto* meta = gst_buffer_get_liquid_decision_meta(out);
-  ASSERT_NE(meta, nullptr);
-  EXPECT_EQ(meta->time, GST_SECOND + 80 * GST_MSECOND);
-  EXPECT_FLOAT_EQ(meta->confidence_levels[1], expected[9]);
-  gst_buffer_unref(out);
   // Not whole frames, or several frames without a DURATION: an element error, no crash.
   GstBus* bus = nullptr;
   GstHarness* bad = cell_harness(path, kInputs, &bus);

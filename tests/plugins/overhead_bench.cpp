@@ -3,9 +3,11 @@
 //   (a) AudioFeatureEncoder::encode_block, the model file's normalisation, Model::step and the
 //       decision (softmax) per frame, called directly, and
 //   (b) "liquidaudiofeatures frames-per-buffer=K ! liquidcell post-messages=false ! fakesink" fed by a
-//       GstHarness, for K = 1 (a buffer per frame, the lowest latency) and K = 32,
+//       GstHarness, for K = 1 (a buffer per frame, the lowest latency), 32 and 128, and
+//   (c) a GstHarness into a bare fakesink: what moving the blocks costs any pipeline,
 // reporting CPU seconds of each and the difference in percent per round, then the medians of the
-// rounds (5; the machine's other load shows as spread). Not a ctest test (timings); run:
+// rounds (5; the machine's other load shows as spread), also net of (c). Not a ctest test
+// (timings); run:
 //   build/tests/plugins/gst_overhead_bench MODEL.safetensors [FRAMES_PER_BUFFER ...]   (a 40-input model;
 //   default 1 32 128; one value alone is what a profiler wants to see)
 #include <gst/check/gstharness.h>
@@ -30,6 +32,33 @@ static double cpu_seconds() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
+constexpr int kRate = 16000, kBlock = 1024;
+// Without the last-sample copy fakesink keeps by default (a GstSample per buffer, for its
+// "last-sample" property): that is the test sink's cost, not the elements'.
+constexpr const char* kSink = "fakesink enable-last-sample=false";
+
+// CPU seconds to push `audio` in kBlock-sample buffers through the launch line, then EOS and
+// teardown. The buffers exist before the clock starts (wrapping the audio, no copy): what a source
+// upstream hands over is not the elements' cost.
+static double push_through(const std::vector<float>& audio, const std::string& launch) {
+  std::vector<GstBuffer*> blocks;
+  for (size_t i = 0; i < audio.size(); i += kBlock) {
+    const size_t n = std::min(audio.size() - i, size_t(kBlock));
+    auto* data = const_cast<float*>(audio.data() + i);  // READONLY memory: never written
+    GstBuffer* buf =
+        gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, data, n * sizeof(float), 0, n * sizeof(float), nullptr, nullptr);
+    GST_BUFFER_PTS(buf) = gst_util_uint64_scale(i, GST_SECOND, kRate);
+    blocks.push_back(buf);
+  }
+  const double t0 = cpu_seconds();
+  GstHarness* h = gst_harness_new_parse(launch.c_str());
+  gst_harness_set_src_caps_str(h, "audio/x-raw,format=F32LE,layout=interleaved,rate=16000,channels=1");
+  for (GstBuffer* buf : blocks) gst_harness_push(h, buf);
+  gst_harness_push_event(h, gst_event_new_eos());
+  gst_harness_teardown(h);
+  return cpu_seconds() - t0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: %s MODEL.safetensors [FRAMES_PER_BUFFER ...]\n", argv[0]);
@@ -37,7 +66,7 @@ int main(int argc, char** argv) {
   }
   gst_init(&argc, &argv);
   liquid_gst_register_elements(nullptr);
-  constexpr int kRate = 16000, kBlock = 1024, kSeconds = 3600;  // an hour: set-up costs vanish
+  constexpr int kSeconds = 3600;  // an hour: set-up costs vanish
   std::vector<float> audio(size_t(kRate) * kSeconds);
   std::mt19937 rng(1);
   std::normal_distribution<float> noise(0.0f, 0.1f);
@@ -50,7 +79,7 @@ int main(int argc, char** argv) {
     for (int i = 2; i < argc; ++i) per_buffers.push_back(std::max(1, std::atoi(argv[i])));
   }
   const size_t n_configs = per_buffers.size();
-  std::vector<double> lib_times;
+  std::vector<double> lib_times, bare_times;
   std::vector<std::vector<double>> gst_times(n_configs);
   for (int round = 0; round < kRounds; ++round) {
     // (a) the library alone.
@@ -78,33 +107,20 @@ int main(int argc, char** argv) {
     }
     const double lib = cpu_seconds() - t0;
 
-    // (b) the same through the elements.
+    // (b) the same through the elements, and (c) through nothing but the harness and a fakesink:
+    // what moving those blocks costs any pipeline, with or without our elements.
     lib_times.push_back(lib);
     std::printf("%d s of audio, %zu frames: library %.3f s CPU (%.0fx real time)", kSeconds, steps, lib, kSeconds / lib);
+    const double bare = push_through(audio, kSink);
+    bare_times.push_back(bare);
+    std::printf("; bare pipeline %.3f s", bare);
     for (size_t c = 0; c < n_configs; ++c) {
-      const int per_buffer = per_buffers[c];
-      // The input buffers exist before the clock starts (wrapping the audio, no copy): what a
-      // source upstream hands over is not the plugin's cost.
-      std::vector<GstBuffer*> blocks;
-      for (size_t i = 0; i < audio.size(); i += kBlock) {
-        const size_t n = std::min(audio.size() - i, size_t(kBlock));
-        GstBuffer* buf = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, audio.data() + i, n * sizeof(float), 0,
-                                                     n * sizeof(float), nullptr, nullptr);
-        GST_BUFFER_PTS(buf) = gst_util_uint64_scale(i, GST_SECOND, kRate);
-        blocks.push_back(buf);
-      }
-      t0 = cpu_seconds();
-      const std::string launch = "liquidaudiofeatures frames-per-buffer=" + std::to_string(per_buffer) +
-                                 " ! liquidcell post-messages=false model=\"" + argv[1] + "\" ! fakesink";
-      GstHarness* h = gst_harness_new_parse(launch.c_str());
-      gst_harness_set_src_caps_str(h, "audio/x-raw,format=F32LE,layout=interleaved,rate=16000,channels=1");
-      for (GstBuffer* buf : blocks) gst_harness_push(h, buf);
-      gst_harness_push_event(h, gst_event_new_eos());
-      gst_harness_teardown(h);
-      const double gst = cpu_seconds() - t0;
+      const std::string launch = "liquidaudiofeatures frames-per-buffer=" + std::to_string(per_buffers[c]) +
+                                 " ! liquidcell post-messages=false model=\"" + argv[1] + "\" ! " + kSink;
+      const double gst = push_through(audio, launch);
       gst_times[c].push_back(gst);
-      std::printf("; elements, %d frame%s a buffer: %.3f s (%.0fx), %+.1f %%", per_buffer, per_buffer > 1 ? "s" : "", gst,
-                  kSeconds / gst, 100.0 * (gst - lib) / lib);
+      std::printf("; elements, %d a buffer: %.3f s (%.0fx), %+.1f %%", per_buffers[c], gst, kSeconds / gst,
+                  100.0 * (gst - lib) / lib);
     }
     std::printf("\n");
   }
@@ -112,10 +128,13 @@ int main(int argc, char** argv) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  const double lib = median(lib_times);
-  std::printf("median of %d: library %.3f s", kRounds, lib);
-  for (size_t c = 0; c < n_configs; ++c)
-    std::printf("; %d a buffer %.3f s, %+.1f %%", per_buffers[c], median(gst_times[c]), 100.0 * (median(gst_times[c]) - lib) / lib);
+  const double lib = median(lib_times), bare = median(bare_times);
+  std::printf("median of %d: library %.3f s; bare pipeline %.3f s", kRounds, lib, bare);
+  for (size_t c = 0; c < n_configs; ++c) {
+    const double gst = median(gst_times[c]);
+    std::printf("; %d a buffer %.3f s, %+.1f %% (%+.1f %% beyond the bare pipeline)", per_buffers[c], gst,
+                100.0 * (gst - lib) / lib, 100.0 * (gst - bare - lib) / lib);
+  }
   std::printf("\n");
   return 0;
 }
