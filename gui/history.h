@@ -3,29 +3,40 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <span>
 #include <vector>
 
 #include "pipeline/trace.h"
 
 namespace liquid::gui {
 
-// The last `capacity` records of one stream (or of the decisions).
+// The last `capacity` records of one stream (or of the decisions), in flat storage: once it has
+// grown to its capacity (at the widest record's width) adding a record allocates nothing, which
+// matters when the GUI thread copies every stream's records at the engine's rate.
 class History {
  public:
   explicit History(size_t capacity = 4000) : capacity_(capacity) {}
-  void add(double time, const std::vector<float>& values);
-  void clear() { times_.clear(), values_.clear(); }
-  size_t size() const { return times_.size(); }
-  bool empty() const { return times_.empty(); }
-  double time(size_t i) const { return times_[i]; }
-  const std::vector<float>& values(size_t i) const { return values_[i]; }
+  void add(double time, std::span<const float> values);
+  void clear();
+  // Keeps the newest min(size, capacity) records.
+  void set_capacity(size_t capacity);
+  size_t capacity() const { return capacity_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  double time(size_t i) const { return times_[slot(i)]; }
+  std::span<const float> values(size_t i) const;
   float value(size_t i, int k) const;  // NaN when record i has no value k
 
  private:
+  size_t slot(size_t i) const { return (first_ + i) % times_.size(); }
+  void relayout(size_t capacity, int width);
+
   size_t capacity_;
-  std::deque<double> times_;
-  std::deque<std::vector<float>> values_;
+  size_t first_ = 0, size_ = 0;  // record 0 is in slot first_
+  int width_ = 0;                // floats a slot
+  std::vector<double> times_;    // grows to capacity_ slots, then is reused in turn
+  std::vector<int> counts_;
+  std::vector<float> values_;    // times_.size() x width_
 };
 
 struct Point {

@@ -122,7 +122,7 @@ NeuronView::NeuronView(QWidget* parent) : QWidget(parent) {
 
 void NeuronView::reset(const std::vector<StreamInfo>& streams) {
   stream_names_.clear(), values_.clear(), roles_.clear();
-  histories_.assign(streams.size(), History(4000));
+  histories_.assign(streams.size(), History(kBackgroundRecords));
   for (const StreamInfo& s : streams) {
     stream_names_.push_back(s.name);
     values_.push_back(s.values);
@@ -137,7 +137,9 @@ void NeuronView::reset(const std::vector<StreamInfo>& streams) {
 
 void NeuronView::set_stream(int stream) {
   if (stream == stream_ || stream >= static_cast<int>(histories_.size())) return;
+  if (stream_ >= 0) histories_[stream_].set_capacity(kBackgroundRecords);
   stream_ = stream;
+  if (stream_ >= 0) histories_[stream_].set_capacity(kWatchedRecords);
   selected_.clear();
   if (stream_ >= 0) {
     const QSignalBlocker block(streams_);
@@ -188,7 +190,7 @@ void NeuronView::select_neuron(int k) {
   redraw();
 }
 
-void NeuronView::add(int stream, double time, const std::vector<float>& values) {
+void NeuronView::add(int stream, double time, std::span<const float> values) {
   if (stream < 0 || stream >= static_cast<int>(histories_.size())) return;
   histories_[stream].add(time, values);
   if (stream == stream_) dirty_ = true;
@@ -200,7 +202,9 @@ const History* NeuronView::history(int stream) const {
 
 std::vector<float> NeuronView::latest() const {
   const History* h = history(stream_);
-  return h && !h->empty() ? h->values(h->size() - 1) : std::vector<float>{};
+  if (!h || h->empty()) return {};
+  const auto last = h->values(h->size() - 1);
+  return {last.begin(), last.end()};
 }
 
 size_t NeuronView::plotted_lines() const { return chart_->series().size(); }

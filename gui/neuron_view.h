@@ -1,10 +1,14 @@
 // NeuronView: every neuron of one stream's cell as a heat map (neurons x time, the latest records),
 // and the neurons the user picks as lines with their history. Each row is labelled with the
 // neuron's role (sensory/inter/command/motor) when the model has an NCP wiring.
+// Every stream keeps its recent records, so another stream shows a past at once when chosen; the
+// watched one keeps kWatchedRecords, the others kBackgroundRecords (10,000 streams x 4,000 records
+// would be gigabytes).
 #pragma once
 
 #include <QWidget>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,9 +28,11 @@ class HeatMap;
 class NeuronView : public QWidget {
   Q_OBJECT
  public:
+  static constexpr size_t kWatchedRecords = 4000, kBackgroundRecords = 256;
+
   explicit NeuronView(QWidget* parent = nullptr);
   void reset(const std::vector<StreamInfo>& streams);
-  void add(int stream, double time, const std::vector<float>& values);
+  void add(int stream, double time, std::span<const float> values);
   void redraw();
 
   int stream() const { return stream_; }

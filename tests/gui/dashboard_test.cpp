@@ -3,6 +3,7 @@
 // samples/stream/occupancy.json and samples/smart-home/config.json) run with decisions, reasons,
 // alerts and the camera preview; choosing neurons (list and wiring click) and models; recording a
 // trace; bad input shown in the window without a crash.
+#include <cmath>
 #include <QComboBox>
 #include <QGraphicsView>
 #include <QLabel>
@@ -75,12 +76,49 @@ class DashboardTest : public QObject {
 
   void decimation_keeps_extremes() {
     liquid::gui::History h(10000);
-    for (int i = 0; i < 10000; ++i) h.add(i, {i == 5000 ? 100.0f : 0.0f});
+    for (int i = 0; i < 10000; ++i) {
+      const float v = i == 5000 ? 100.0f : 0.0f;
+      h.add(i, std::span<const float>(&v, 1));
+    }
     const auto points = liquid::gui::decimate(h, 0, 100);
     QVERIFY(points.size() <= 200);
     bool spike = false;
     for (const auto& p : points) spike = spike || p.y == 100.0;
     QVERIFY(spike);
+  }
+
+  // The flat ring: the newest records in order once full, a wider record re-laid out, a shorter
+  // one NaN beyond its values, a smaller capacity keeping the newest.
+  void history_keeps_the_newest_records() {
+    liquid::gui::History h(5);
+    for (int i = 0; i < 8; ++i) {
+      const float v[2] = {float(i), float(10 * i)};
+      h.add(i, std::span<const float>(v, 2));
+    }
+    QCOMPARE(h.size(), size_t(5));
+    for (size_t i = 0; i < 5; ++i) {
+      QCOMPARE(h.time(i), double(i + 3));
+      QCOMPARE(h.value(i, 1), float(10 * (i + 3)));
+    }
+    const float wide[3] = {1, 2, 3};
+    h.add(8, wide);
+    QCOMPARE(h.size(), size_t(5));
+    QCOMPARE(h.time(0), 4.0);
+    QCOMPARE(h.value(0, 1), 40.0f);
+    QVERIFY(std::isnan(h.value(0, 2)));
+    QCOMPARE(h.values(4).size(), size_t(3));
+    QCOMPARE(h.value(4, 2), 3.0f);
+    h.set_capacity(2);
+    QCOMPARE(h.size(), size_t(2));
+    QCOMPARE(h.time(0), 7.0);
+    QCOMPARE(h.time(1), 8.0);
+    h.set_capacity(4);
+    const float one = 9;
+    h.add(9, std::span<const float>(&one, 1));
+    QCOMPARE(h.size(), size_t(3));
+    QCOMPARE(h.time(2), 9.0);
+    QCOMPARE(h.values(2).size(), size_t(1));
+    QVERIFY(std::isnan(h.value(2, 1)));
   }
 
   void replays_a_trace_file() {
