@@ -2,6 +2,7 @@
 #include "gui/gst_session.h"
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
 #include <sstream>
 
 #include "plugins/liquid_elements.h"
@@ -69,6 +71,89 @@ std::optional<LiquidModelFile> try_load(const std::string& path) {
   }
 }
 
+// The one pad of `element` in `direction`, or null when it has none or several (a tee, a muxer).
+GstPad* only_pad(GstElement* element, GstPadDirection direction) {
+  GstPad* found = nullptr;
+  int count = 0;
+  GstIterator* it = direction == GST_PAD_SINK ? gst_element_iterate_sink_pads(element) : gst_element_iterate_src_pads(element);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    found = GST_PAD(g_value_get_object(&item));  // the element holds it
+    ++count;
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return count == 1 ? found : nullptr;
+}
+
+// The element at the other end of `pad`'s link, or null.
+GstElement* linked_element(GstPad* pad) {
+  GstPad* peer = gst_pad_get_peer(pad);
+  if (!peer) return nullptr;
+  GstElement* element = gst_pad_get_parent_element(peer);
+  gst_object_unref(peer);
+  if (element) gst_object_unref(element);  // the pipeline holds it
+  return element;
+}
+
+// Where a row's video can be watched. Downstream of a liquidcell (through single-pad elements such
+// as queue): a liquidoverlay it feeds decisions to, whose output has the decision drawn on the
+// frames; else upstream of the row's sink pad: the frames entering the liquidvideofeatures that
+// makes its features. Null when the row is not fed by video.
+GstPad* video_pad(GstElement* cell, GstPad* sink) {
+  constexpr int kHops = 8;
+  if (cell) {
+    GstPad* pad = gst_element_get_static_pad(cell, "src");
+    if (pad) gst_object_unref(pad);  // the element holds it
+    for (int hop = 0; pad && hop < kHops; ++hop) {
+      GstElement* next = linked_element(pad);
+      if (!next) break;
+      if (factory_name(next) == "liquidoverlay") {
+        GstPad* out = gst_element_get_static_pad(next, "src");
+        if (out) gst_object_unref(out);
+        return out;
+      }
+      pad = only_pad(next, GST_PAD_SRC);
+    }
+  }
+  GstPad* pad = sink;
+  for (int hop = 0; pad && hop < kHops; ++hop) {
+    GstElement* previous = linked_element(pad);
+    if (!previous) break;
+    if (factory_name(previous) == "liquidvideofeatures") return only_pad(previous, GST_PAD_SINK);
+    pad = only_pad(previous, GST_PAD_SINK);
+  }
+  return nullptr;
+}
+
+// A copy of a raw video frame as 8-bit BGR (the formats liquidvideofeatures and liquidoverlay take);
+// false for another format.
+bool to_bgr(GstPad* pad, GstBuffer* buffer, cv::Mat& out) {
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  GstVideoInfo info;
+  const bool parsed = caps && gst_video_info_from_caps(&info, caps);
+  if (caps) gst_caps_unref(caps);
+  if (!parsed) return false;
+  int type = CV_8UC3, code = -1;
+  switch (GST_VIDEO_INFO_FORMAT(&info)) {
+    case GST_VIDEO_FORMAT_BGR: break;
+    case GST_VIDEO_FORMAT_RGB: code = cv::COLOR_RGB2BGR; break;
+    case GST_VIDEO_FORMAT_BGRx: case GST_VIDEO_FORMAT_BGRA: type = CV_8UC4, code = cv::COLOR_BGRA2BGR; break;
+    case GST_VIDEO_FORMAT_RGBx: case GST_VIDEO_FORMAT_RGBA: type = CV_8UC4, code = cv::COLOR_RGBA2BGR; break;
+    case GST_VIDEO_FORMAT_GRAY8: type = CV_8UC1, code = cv::COLOR_GRAY2BGR; break;
+    default: return false;
+  }
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ)) return false;
+  const cv::Mat view(GST_VIDEO_FRAME_HEIGHT(&frame), GST_VIDEO_FRAME_WIDTH(&frame), type,
+                     GST_VIDEO_FRAME_PLANE_DATA(&frame, 0), size_t(GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0)));
+  if (code < 0) view.copyTo(out);
+  else cv::cvtColor(view, out, code);
+  gst_video_frame_unmap(&frame);
+  return true;
+}
+
 class GstSession : public Session {
  public:
   ~GstSession() override;
@@ -92,6 +177,16 @@ class GstSession : public Session {
   void set_state(GstState state);
   static GstBusSyncReply on_message(GstBus* bus, GstMessage* message, gpointer self);
   void on_decision(GstMessage* message);
+  // A pad probe on a row's video (video_pad): its latest frame for the preview, converted at most
+  // every 40 ms (on the streaming thread; Session::offer_frame never waits for the GUI).
+  struct VideoTap {
+    GstSession* session = nullptr;
+    int row = 0;
+    std::chrono::steady_clock::time_point last{};
+    cv::Mat bgr;
+  };
+  void tap_video(int row, GstPad* pad);
+  static GstPadProbeReturn on_video(GstPad* pad, GstPadProbeInfo* info, gpointer tap);
 
   GstElement* pipeline_ = nullptr;
   GstBus* bus_ = nullptr;
@@ -101,6 +196,7 @@ class GstSession : public Session {
   std::mutex writer_;
   std::vector<float> values_, states_;
   std::map<GstElement*, std::string> last_class_;
+  std::vector<std::unique_ptr<VideoTap>> taps_;  // outlive the pipeline's streaming threads
 };
 
 GstSession::~GstSession() {
@@ -174,6 +270,7 @@ void GstSession::build(const std::string& description, const std::string& title)
 }
 
 void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vector<GstElement*>& fusions) {
+  std::vector<std::pair<int, GstPad*>> videos;  // rows fed by video, and where to watch it
   for (GstElement* cell : cells) {
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(cell), "post-states")) g_object_set(cell, "post-states", TRUE, nullptr);
     const std::string model = string_property(cell, "model");
@@ -194,6 +291,11 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
       }
     }
     info.roles.resize(info.values.size());
+    if (GstPad* sink = gst_element_get_static_pad(cell, "sink")) {
+      if (GstPad* video = video_pad(cell, sink)) videos.emplace_back(static_cast<int>(rows_.size()), video);
+      gst_object_unref(sink);
+    }
+    info.video = !videos.empty() && videos.back().first == static_cast<int>(rows_.size());
     layout_.streams.push_back({static_cast<int>(rows_.size()), info.name, info.values});
     layout_.width = std::max(layout_.width, row.width);
     rows_.push_back(row);
@@ -226,6 +328,10 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
       info.model = pad_model;
       info.source = "liquidfusion " + std::filesystem::path(pad_model).filename().string();
       info.timeout = timeout == GST_CLOCK_TIME_NONE ? 0.0 : double(timeout) / GST_SECOND;
+      if (GstPad* video = video_pad(nullptr, pad)) {
+        videos.emplace_back(static_cast<int>(rows_.size()), video);
+        info.video = true;
+      }
       layout_.streams.push_back({static_cast<int>(rows_.size()), info.name, {}});
       rows_.push_back({fusion, GST_PAD_NAME(pad), 0});
       info_.push_back(std::move(info));
@@ -250,9 +356,31 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
   }
   const size_t rows = std::max<size_t>(rows_.size(), 1);
   live_ = std::make_unique<StreamLive[]>(rows);
+  keep_frames();
+  for (const auto& [row, pad] : videos) tap_video(row, pad);
   own_ring_ = std::make_unique<pipeline::TraceRing>(kTraceRing, std::max(1, layout_.width));
   trace_view_ = own_ring_.get();
   decisions_ = std::make_unique<pipeline::TraceRing>(4096, std::max(1, static_cast<int>(decision_names_.size())));
+}
+
+void GstSession::tap_video(int row, GstPad* pad) {
+  taps_.push_back(std::make_unique<VideoTap>());
+  taps_.back()->session = this;
+  taps_.back()->row = row;
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &GstSession::on_video, taps_.back().get(), nullptr);
+}
+
+GstPadProbeReturn GstSession::on_video(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+  auto& tap = *static_cast<VideoTap*>(data);
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  const auto now = std::chrono::steady_clock::now();
+  if (!buffer || now - tap.last < std::chrono::milliseconds(40)) return GST_PAD_PROBE_OK;
+  tap.last = now;
+  if (to_bgr(pad, buffer, tap.bgr)) {
+    const GstClockTime pts = GST_BUFFER_PTS(buffer);
+    tap.session->offer_frame(tap.row, tap.bgr, GST_CLOCK_TIME_IS_VALID(pts) ? double(pts) / GST_SECOND : 0.0);
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 void GstSession::set_state(GstState state) {

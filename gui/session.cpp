@@ -51,6 +51,20 @@ struct Session::Handoff {
 
 namespace {
 
+// Hands a copy of a video frame (BGR) to the GUI: at most every 40 ms of wall time per stream, so
+// a fast replay does not copy every frame, and skipped when the GUI is copying the previous one.
+void hand_over_frame(Session::Handoff& handoff, int stream, const cv::Mat& image, double time) {
+  Session::Handoff::Frame& slot = handoff.frames[stream];
+  const Clock::time_point now = Clock::now();
+  if (now - slot.copied < std::chrono::milliseconds(40)) return;
+  std::unique_lock lock(slot.mutex, std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  image.copyTo(slot.image);
+  slot.time = time;
+  slot.fresh = true;
+  slot.copied = now;
+}
+
 // A stream configuration's sources, merged in time order (MergedSource, as "time_ordered": true
 // runs them), each sample through its stream's encoder, the frames into the Engine. Only file
 // sources: MQTT streams are live and would stall the time-ordered merge (refused at open).
@@ -113,7 +127,9 @@ class EngineFeed : public Session::Feed {
       }
       const size_t r = static_cast<size_t>(sample_.stream);
       if (r >= route.size()) throw std::out_of_range("merged source gave a sample of stream " + std::to_string(r));
-      if (is_video[route[r]]) offer_frame(route[r]);
+      if (const auto* frame = std::get_if<sensors::VideoFrame>(&sample_.payload);
+          frame && is_video[route[r]] && !frame->image.empty())
+        hand_over_frame(*handoff, route[r], frame->image, sample_.time);
       encode_into(r, &sample_);
     }
     return true;
@@ -125,20 +141,6 @@ class EngineFeed : public Session::Feed {
     else encoder.flush(pending_);
     for (size_t k = first; k < pending_.size(); ++k) pending_[k].stream = route[r];
   }
-  void offer_frame(int stream) {
-    const auto* frame = std::get_if<sensors::VideoFrame>(&sample_.payload);
-    if (!frame || frame->image.empty()) return;
-    Session::Handoff::Frame& slot = handoff->frames[stream];
-    const Clock::time_point now = Clock::now();
-    if (now - slot.copied < std::chrono::milliseconds(40)) return;  // fast replays: ~25 copies a second
-    std::unique_lock lock(slot.mutex, std::try_to_lock);
-    if (!lock.owns_lock()) return;  // the GUI is copying the previous one: skip this frame
-    frame->image.copyTo(slot.image);
-    slot.time = sample_.time;
-    slot.fresh = true;
-    slot.copied = now;
-  }
-
   std::vector<encoders::FeatureFrame> pending_, batch_;
   size_t next_ = 0;
   bool ended_ = false;
@@ -347,7 +349,7 @@ std::unique_ptr<Session> Session::open(const std::filesystem::path& path, const 
   }
   if (!parts.empty()) feed->merged = std::make_unique<pipeline::MergedSource>(std::move(parts));
   s.live_ = std::make_unique<StreamLive[]>(s.info_.size());
-  s.handoff_->frames = std::make_unique<Handoff::Frame[]>(s.info_.size());
+  s.keep_frames();
   feed->live = s.live_.get();
   feed->handoff = s.handoff_.get();
   s.feed_ = std::move(feed);
@@ -369,6 +371,12 @@ void describe_model(const lfm::Model& model, StreamInfo& info) {
   if (info.wiring)
     for (int k = 0; k < info.wiring->units() && k < static_cast<int>(info.roles.size()); ++k)
       info.roles[k] = std::string(lfm::neuron_type_name(info.wiring->neuron_type(k)));
+}
+
+void Session::keep_frames() { handoff_->frames = std::make_unique<Handoff::Frame[]>(info_.size()); }
+
+void Session::offer_frame(int stream, const cv::Mat& image, double time) {
+  if (handoff_->frames && stream >= 0 && stream < static_cast<int>(info_.size())) hand_over_frame(*handoff_, stream, image, time);
 }
 
 void Session::offer_explanation(double time, const std::string& json) {

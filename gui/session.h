@@ -145,6 +145,10 @@ class Session {
   // Hands one decision's explanation to the GUI without waiting (skipped, and counted, when the GUI
   // holds the list at that instant). Any thread; one at a time.
   void offer_explanation(double time, const std::string& json);
+  // Makes a frame slot for every stream of info_ (call once info_ is complete); then offer_frame
+  // hands a video stream's latest frame (BGR) to the GUI, at most every 40 ms, never waiting.
+  void keep_frames();
+  void offer_frame(int stream, const cv::Mat& image, double time);
 
   // What the views read, filled by open() or a subclass.
   std::string title_;

@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
+#include <opencv2/core/mat.hpp>
 
 #include "gui/decision_view.h"
 #include "gui/history.h"
@@ -79,6 +80,51 @@ class PipelineTest : public QObject {
     QVERIFY(states && states->size() == w.decision_view()->count());
     QCOMPARE(states->values(0).size(), size_t(8));
     QCOMPARE(w.streams_table()->item(0, 2)->text().toULongLong(), static_cast<qulonglong>(w.session()->processed()));
+  }
+
+  // A cell fed by liquidvideofeatures is a video row: the preview has the frames entering the
+  // features, as BGR at their size. With a liquidoverlay downstream of the cell, the preview has
+  // the overlay's output (the decision drawn on the frames).
+  void video_rows_have_a_preview() {
+    const std::string model = make_model("video9.safetensors", 9);  // 2 x 2 cells, grey + motion, mean motion
+    const std::string features = "liquidvideofeatures grid-cols=2 grid-rows=2 grey=true motion=true flow=false working-width=64";
+    const std::string source = "videotestsrc num-buffers=30 pattern=ball ! video/x-raw,width=96,height=64,framerate=30/1 ! ";
+    {
+      MainWindow w;
+      w.show();
+      QVERIFY2(w.open_file(QString::fromStdString(source + "videoconvert ! " + features + " ! liquidcell model=" +
+                                                  model + " ! fakesink")),
+               qPrintable(w.message()));
+      QVERIFY(w.session()->streams()[0].video);
+      run_to_end(w);
+      cv::Mat frame;
+      double time = -1;
+      QVERIFY(w.session()->latest_frame(0, frame, time));
+      QCOMPARE(frame.cols, 96);
+      QCOMPARE(frame.rows, 64);
+      QCOMPARE(frame.type(), CV_8UC3);
+      QVERIFY(time >= 0.0 && time < 1.0);
+    }
+    {
+      MainWindow w;
+      QVERIFY2(w.open_file(QString::fromStdString(
+                   source + "videoconvert ! tee name=t t. ! queue ! " + features + " ! liquidcell model=" + model +
+                   " ! queue ! o.decision_sink t. ! queue ! videoconvert ! video/x-raw,format=BGRx ! "
+                   "liquidoverlay name=o ! fakesink")),
+               qPrintable(w.message()));
+      QVERIFY(w.session()->streams()[0].video);
+      run_to_end(w);
+      QVERIFY2(w.session()->error().empty(), w.session()->error().c_str());
+      cv::Mat frame;
+      double time = -1;
+      QVERIFY(w.session()->latest_frame(0, frame, time));
+      QCOMPARE(frame.cols, 96);
+      QCOMPARE(frame.type(), CV_8UC3);
+    }
+    // An audio cell is not a video row.
+    MainWindow w;
+    QVERIFY(w.open_file(audio(make_model("kws40.safetensors", 40))));
+    QVERIFY(!w.session()->streams()[0].video);
   }
 
   void opens_a_gst_file() {
