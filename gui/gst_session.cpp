@@ -302,6 +302,8 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
     info_.push_back(std::move(info));
   }
   for (GstElement* fusion : fusions) {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(fusion), "post-states"))
+      g_object_set(fusion, "post-states", TRUE, nullptr);
     const std::string model = string_property(fusion, "model");
     guint64 timeout = GST_CLOCK_TIME_NONE;
     g_object_get(fusion, "timeout", &timeout, nullptr);
@@ -322,8 +324,14 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
     for (GstPad* pad : pads) {
       std::string pad_model = string_property(pad, "model");
       if (pad_model.empty()) pad_model = model;
-      if (auto file = try_load(pad_model)) files.push_back(std::move(*file));
       StreamInfo info;
+      Row row{fusion, GST_PAD_NAME(pad), 0};
+      if (auto file = try_load(pad_model)) {
+        row.width = file->model->state_size();
+        for (int k = 0; k < row.width; ++k) info.values.push_back("h" + std::to_string(k));
+        describe_model(*file->model, info);
+        files.push_back(std::move(*file));
+      }
       info.name = std::string(GST_ELEMENT_NAME(fusion)) + ":" + GST_PAD_NAME(pad);
       info.model = pad_model;
       info.source = "liquidfusion " + std::filesystem::path(pad_model).filename().string();
@@ -332,8 +340,9 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
         videos.emplace_back(static_cast<int>(rows_.size()), video);
         info.video = true;
       }
-      layout_.streams.push_back({static_cast<int>(rows_.size()), info.name, {}});
-      rows_.push_back({fusion, GST_PAD_NAME(pad), 0});
+      layout_.streams.push_back({static_cast<int>(rows_.size()), info.name, info.values});
+      layout_.width = std::max(layout_.width, row.width);
+      rows_.push_back(row);
       info_.push_back(std::move(info));
     }
     if (fusion != plotted_ || files.size() != pads.size() || files.empty()) continue;

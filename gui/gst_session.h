@@ -4,13 +4,16 @@
 // statically, liquid_gst_register_elements: no GST_PLUGIN_PATH needed) and watched from its bus:
 //   - a bus sync handler, on the streaming threads, turns every "liquid-decision" element message
 //     (plugins/liquid_decision.h) into the views' data and drops it: the streams table's counters,
-//     the neuron traces (liquidcell's states, post-states=true is set on every cell) and, for one
+//     the neuron traces (the "states" of liquidcell's and liquidfusion's messages: post-states=true
+//     is set on every cell and fusion; a fusion's states are those of the pad that decided) and, for one
 //     element (the liquidfusion if there is one, else the last liquidcell), the decisions plotted;
 //     a change of an element's class is an alert. It writes into the session's seqlocked rings and
 //     atomics (never waiting for the GUI; the streaming threads take turns on one writer mutex);
 //   - every other message goes to the bus queue, which the GUI thread pops without waiting
 //     (poll_events): an ERROR is the session's error, EOS its end; the rest is dropped.
-// Rows of the streams table: one per liquidcell, one per liquidfusion sink pad.
+// Rows of the streams table: one per liquidcell, one per liquidfusion sink pad. A row fed by video
+// (a liquidvideofeatures upstream) has a preview: the output of the liquidoverlay its cell feeds
+// decisions to, else the frames entering liquidvideofeatures (pad probes, one copy per 40 ms).
 // open_pipeline prerolls (PAUSED, at most ~3 s) so that a description that fails at once (unknown
 // element, missing model, caps that do not negotiate) is an error of the open, with GStreamer's
 // message, and the window keeps its previous session. Start = PLAYING, Pause = PAUSED; the pipeline

@@ -25,7 +25,7 @@ GST_DEBUG_CATEGORY_STATIC(liquid_fusion_debug);
 
 namespace {
 
-enum { PROP_0, PROP_MODEL, PROP_FUSION_LOCATION, PROP_TIMEOUT, PROP_POST_MESSAGES };
+enum { PROP_0, PROP_MODEL, PROP_FUSION_LOCATION, PROP_TIMEOUT, PROP_POST_MESSAGES, PROP_POST_STATES };
 
 constexpr GstClockTime kDefaultTimeout = GST_SECOND;
 
@@ -72,6 +72,7 @@ struct _GstLiquidFusion {
   gchar* fusion_path;
   GstClockTime timeout;
   gboolean post_messages;
+  gboolean post_states;
   Fusion* fusion;  // between start() and stop()
 };
 
@@ -384,6 +385,7 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
   }
   GST_OBJECT_LOCK(self);
   const bool post = self->post_messages;
+  const bool post_states = self->post_states;
   GstSegment segment = GST_AGGREGATOR_PAD(GST_AGGREGATOR_SRC_PAD(self))->segment;
   GST_OBJECT_UNLOCK(self);
   // Every frame steps the pad's cell at its own time (running time of the buffer + k hops); each
@@ -415,6 +417,10 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
       gst_structure_set(message, "pad", G_TYPE_STRING, GST_PAD_NAME(pad), nullptr);
       liquid_structure_set_strings(message, "fresh", f.fresh);
       liquid_structure_set_strings(message, "stale", f.stale);
+      if (post_states) {
+        const Eigen::VectorXf h = engine.state(id);
+        liquid_structure_set_floats(message, "states", std::span<const float>(h.data(), size_t(h.size())));
+      }
       messages.push_back(message);
     }
   }
@@ -645,6 +651,7 @@ static void gst_liquid_fusion_set_property(GObject* object, guint id, const GVal
     case PROP_FUSION_LOCATION: g_free(self->fusion_path); self->fusion_path = g_value_dup_string(value); break;
     case PROP_TIMEOUT: self->timeout = g_value_get_uint64(value); break;
     case PROP_POST_MESSAGES: self->post_messages = g_value_get_boolean(value); break;
+    case PROP_POST_STATES: self->post_states = g_value_get_boolean(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -658,6 +665,7 @@ static void gst_liquid_fusion_get_property(GObject* object, guint id, GValue* va
     case PROP_FUSION_LOCATION: g_value_set_string(value, self->fusion_path); break;
     case PROP_TIMEOUT: g_value_set_uint64(value, self->timeout); break;
     case PROP_POST_MESSAGES: g_value_set_boolean(value, self->post_messages); break;
+    case PROP_POST_STATES: g_value_set_boolean(value, self->post_states); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -705,6 +713,12 @@ static void gst_liquid_fusion_class_init(GstLiquidFusionClass* klass) {
       gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean("post-messages", "Post messages",
                            "Post a liquid-decision element message on the bus for every decision", TRUE, playing));
+  g_object_class_install_property(
+      gobject_class, PROP_POST_STATES,
+      g_param_spec_boolean("post-states", "Post states",
+                           "Add to each liquid-decision message the hidden state of the cell whose frame made the "
+                           "decision (field \"states\", floats; the message's \"pad\" names the cell)",
+                           FALSE, playing));
 
   gst_element_class_add_static_pad_template_with_gtype(element_class, &sink_template, GST_TYPE_LIQUID_FUSION_PAD);
   gst_element_class_add_static_pad_template_with_gtype(element_class, &src_template, GST_TYPE_AGGREGATOR_PAD);
@@ -734,5 +748,6 @@ static void gst_liquid_fusion_init(GstLiquidFusion* self) {
   self->fusion_path = nullptr;
   self->timeout = kDefaultTimeout;
   self->post_messages = TRUE;
+  self->post_states = FALSE;
   self->fusion = nullptr;
 }

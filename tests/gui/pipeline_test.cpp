@@ -127,6 +127,36 @@ class PipelineTest : public QObject {
     QVERIFY(!w.session()->streams()[0].video);
   }
 
+  // A liquidfusion's pads are rows with their cells' neurons (post-states) and, for the video pad,
+  // a preview.
+  void fusion_pads_have_neurons_and_a_preview() {
+    const std::string audio_model = make_model("kws40.safetensors", 40), video_model = make_model("video9.safetensors", 9);
+    MainWindow w;
+    QVERIFY2(w.open_file(QString::fromStdString(
+                 "liquidfusion name=f sink_0::model=" + audio_model + " sink_1::model=" + video_model + " ! fakesink "
+                 "audiotestsrc num-buffers=10 samplesperbuffer=1600 ! audio/x-raw,rate=16000 ! audioconvert ! "
+                 "liquidaudiofeatures ! f.sink_0 "
+                 "videotestsrc num-buffers=10 ! video/x-raw,width=96,height=64,framerate=10/1 ! videoconvert ! "
+                 "liquidvideofeatures grid-cols=2 grid-rows=2 working-width=64 ! f.sink_1")),
+             qPrintable(w.message()));
+    const auto& streams = w.session()->streams();
+    QCOMPARE(streams.size(), size_t(2));
+    QCOMPARE(streams[0].name, std::string("f:sink_0"));
+    QVERIFY(!streams[0].video);
+    QVERIFY(streams[1].video);
+    run_to_end(w);
+    QVERIFY2(w.session()->error().empty(), w.session()->error().c_str());
+    for (int row = 0; row < 2; ++row) {
+      const liquid::gui::History* states = w.neuron_view()->history(row);
+      QVERIFY2(states && states->size() > 0, qPrintable(QString("row %1").arg(row)));
+      QCOMPARE(states->values(0).size(), size_t(8));  // 8 units each
+    }
+    cv::Mat frame;
+    double time = -1;
+    QVERIFY(w.session()->latest_frame(1, frame, time));
+    QCOMPARE(frame.rows, 64);
+  }
+
   void opens_a_gst_file() {
     const std::string model = make_model("kws40.safetensors", 40);
     std::ofstream(path("audio.gst").toStdString())

@@ -173,6 +173,37 @@ TEST_F(FusionTest, EachPadStepsAcrossItsOwnGapsAndTheHeadFusesTheLatestOutputs) 
   for (auto* m : messages) gst_message_unref(m);
 }
 
+// post-states: each message carries the hidden state of the cell that made the decision (the
+// message's pad), after its step; off by default.
+TEST_F(FusionTest, PostStatesAddsTheDecidingCellsHiddenState) {
+  for (const bool on : {false, true}) {
+    Fusion f(on ? "timeout=100000000000 post-states=true" : "timeout=100000000000");
+    Reference ref(f);
+    ASSERT_EQ(f.push(0, 0, 500 * GST_MSECOND), GST_FLOW_OK);
+    ASSERT_EQ(f.push(1, 1, 600 * GST_MSECOND), GST_FLOW_OK);
+    f.eos(1);
+    f.eos(0);
+    ref.step(0, 0, 0.5);
+    ref.step(1, 1, 0.6);
+    for (int i = 0; i < 2; ++i) gst_buffer_unref(gst_harness_pull(f.h0));
+    auto messages = f.decisions();
+    ASSERT_EQ(messages.size(), 2u);
+    for (size_t m = 0; m < 2; ++m) {
+      const GValue* states = gst_structure_get_value(gst_message_get_structure(messages[m]), "states");
+      if (!on) {
+        EXPECT_EQ(states, nullptr);
+        continue;
+      }
+      ASSERT_NE(states, nullptr);
+      const auto& h = m == 0 ? ref.sa.h : ref.sb.h;
+      ASSERT_EQ(gst_value_array_get_size(states), guint(h.size()));
+      for (guint k = 0; k < gst_value_array_get_size(states); ++k)
+        EXPECT_NEAR(g_value_get_float(gst_value_array_get_value(states, k)), h[k], 1e-6) << "message " << m << " neuron " << k;
+    }
+    for (auto* m : messages) gst_message_unref(m);
+  }
+}
+
 // Pad A sends three frames in one buffer (0.5, 0.6, 0.7 s: PTS + k x DURATION / 3), pad B one frame
 // at 0.65 s. The frames are stepped in time order across the pads: A's first two (one output buffer
 // of two decisions), B's, then A's last, which already fuses B's output; each decision equals the
