@@ -1,8 +1,11 @@
 // liquidaudiofeatures (see gstliquidaudiofeatures.h).
 //
 // A plain GstElement rather than a GstBaseTransform: one input buffer gives any number of frames
-// (zero until a window is full, many for a long buffer), and they go out frames-per-buffer at a time
-// (one by default), across input buffers: the last few wait for the next input, EOS sends them.
+// (zero until a window is full, many for a long buffer). By default the frames an input buffer
+// completes go out together in one buffer (no frame waits for another input, so no latency is
+// added, and a pipeline pays GStreamer's per-buffer cost once per input buffer rather than once per
+// 10 ms frame); frames-per-buffer=K sends K at a time across input buffers instead (1: each frame
+// alone), the last few waiting for the next input, EOS sending them.
 // Example:
 //   gst-launch-1.0 filesrc location=a.wav ! wavparse ! audioconvert ! liquidaudiofeatures kind=mfcc ! fakesink
 #include "plugins/gstliquidaudiofeatures.h"
@@ -29,7 +32,7 @@ using liquid::encoders::AudioFeatureKind;
 enum { PROP_0, PROP_KIND, PROP_WINDOW, PROP_HOP, PROP_BANDS, PROP_N_MFCC, PROP_DELTAS, PROP_FRAMES_PER_BUFFER };
 
 constexpr double kDefaultWindow = 0.025, kDefaultHop = 0.010;
-constexpr int kDefaultBands = 40, kDefaultMfcc = 13, kDefaultDeltas = 0, kDefaultFramesPerBuffer = 1;
+constexpr int kDefaultBands = 40, kDefaultMfcc = 13, kDefaultDeltas = 0, kDefaultFramesPerBuffer = 0;
 
 // Everything the streaming thread touches; created with the caps, so properties apply from the next
 // caps on.
@@ -38,8 +41,9 @@ struct Stream {
   int channels = 1, rate = 0;
   bool s16 = false;
   GstClockTime hop = GST_CLOCK_TIME_NONE;
-  int frames_per_buffer = 1;
-  GstBufferPool* pool = nullptr;                       // buffers of frames_per_buffer frames
+  int frames_per_buffer = 0;                           // 0: the frames of each input buffer together
+  GstBufferPool* pool = nullptr;                       // buffers of pool_frames frames
+  size_t pool_frames = 0;
   liquid::sensors::AudioBlock block;                  // reused: samples keep their capacity
   std::vector<liquid::encoders::FeatureFrame> frames;  // one input buffer's frames, then staged
   // The next output buffer's frames, flat. Staged at once rather than held as FeatureFrames: with
@@ -131,18 +135,16 @@ static gboolean set_sink_caps(GstLiquidAudioFeatures* self, GstCaps* caps) {
   stream->block.channels = stream->channels;
   stream->frames_per_buffer = frames_per_buffer;
   const int width = stream->encoder->width();
-  stream->staged.resize(size_t(width) * size_t(frames_per_buffer));
   GST_OBJECT_LOCK(self);
   // A frame leaves once its window is complete, deltas hold frames back, and a buffer of K frames
   // leaves with its last one.
   self->latency = resolved.window_samples / 2.0 / resolved.sample_rate + stream->encoder->latency_seconds() +
-                  (frames_per_buffer - 1) * liquid_time_to_seconds(stream->hop);
+                  std::max(frames_per_buffer - 1, 0) * liquid_time_to_seconds(stream->hop);
   GST_OBJECT_UNLOCK(self);
 
   GstCaps* out = gst_caps_new_simple(LIQUID_FEATURES_MEDIA_TYPE, "width", G_TYPE_INT, width, "rate",
                                      GST_TYPE_FRACTION, resolved.sample_rate, resolved.hop_samples, nullptr);
-  stream->pool = liquid_float_pool_new(out, width * frames_per_buffer);
-  const gboolean ok = stream->pool != nullptr && gst_pad_set_caps(self->srcpad, out);
+  const gboolean ok = gst_pad_set_caps(self->srcpad, out);
   GST_DEBUG_OBJECT(self, "%d Hz, %d channels -> %" GST_PTR_FORMAT, stream->rate, stream->channels, out);
   gst_caps_unref(out);
   if (!ok) return FALSE;
@@ -156,11 +158,17 @@ static GstFlowReturn push_staged(GstLiquidAudioFeatures* self) {
   Stream& s = *self->stream;
   const size_t n = s.staged_frames;
   s.staged_frames = 0;
+  if (n > s.pool_frames) {  // the first buffer, or more frames than any before (a longer input)
+    s.clear_pool();
+    s.pool = liquid_float_pool_new(nullptr, int(n) * s.encoder->width());
+    if (s.pool == nullptr) return GST_FLOW_ERROR;
+    s.pool_frames = n;
+  }
   GstBuffer* buf = nullptr;
   GstFlowReturn ret = gst_buffer_pool_acquire_buffer(s.pool, &buf, nullptr);
   if (ret != GST_FLOW_OK) return ret;
   const size_t bytes = n * size_t(s.encoder->width()) * sizeof(float);
-  gst_buffer_set_size(buf, gssize(bytes));  // a short last buffer at EOS
+  gst_buffer_set_size(buf, gssize(bytes));  // fewer frames than the pool's
   gst_buffer_fill(buf, 0, s.staged.data(), bytes);
   GST_BUFFER_PTS(buf) = liquid_seconds_to_time(s.staged_time);
   GST_BUFFER_DURATION(buf) = s.hop * n;
@@ -171,12 +179,14 @@ static GstFlowReturn push_staged(GstLiquidAudioFeatures* self) {
   return gst_pad_push(self->srcpad, buf);
 }
 
-// Stages the encoded frames, pushing every buffer that fills (frames_per_buffer frames); with
-// `all`, a last short one too (EOS).
+// Stages the encoded frames, pushing every buffer that fills (frames_per_buffer frames; with 0,
+// all of them); with `all`, a last short one too (EOS).
 static GstFlowReturn stage_frames(GstLiquidAudioFeatures* self, bool all) {
   Stream& s = *self->stream;
   const size_t width = size_t(s.encoder->width());
-  const size_t per_buffer = size_t(s.frames_per_buffer);
+  const size_t per_buffer = s.frames_per_buffer > 0 ? size_t(s.frames_per_buffer) : s.staged_frames + s.frames.size();
+  all = all || s.frames_per_buffer == 0;
+  if (s.staged.size() < per_buffer * width) s.staged.resize(per_buffer * width);  // grows to the longest input
   GstFlowReturn ret = GST_FLOW_OK;
   for (const auto& frame : s.frames) {
     if (s.staged_frames == 0) s.staged_time = frame.time;
@@ -367,9 +377,10 @@ static void gst_liquid_audio_features_class_init(GstLiquidAudioFeaturesClass* kl
       gobject_class, PROP_FRAMES_PER_BUFFER,
       g_param_spec_int("frames-per-buffer", "Frames per buffer",
                        "Frames sent together in one buffer (PTS: the first frame's time, DURATION: their hops). "
-                       "1: each frame at once, the lowest latency; more: less per-buffer cost when processing "
-                       "files as fast as possible, at frames-per-buffer - 1 hops of added latency",
-                       1, 4096, kDefaultFramesPerBuffer, flags));
+                       "0: the frames each input buffer completes, together (no added latency, one buffer per "
+                       "input buffer); 1: each frame alone; K: K frames a buffer across input buffers, less "
+                       "per-buffer cost when input buffers are short, at K - 1 hops of added latency",
+                       0, 4096, kDefaultFramesPerBuffer, flags));
   gst_type_mark_as_plugin_api(GST_TYPE_LIQUID_AUDIO_FEATURE_KIND, GstPluginAPIFlags(0));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
@@ -377,7 +388,7 @@ static void gst_liquid_audio_features_class_init(GstLiquidAudioFeaturesClass* kl
   gst_element_class_set_static_metadata(
       element_class, "Liquid audio features", "Filter/Analyzer/Audio",
       "Turns raw audio into log-mel or MFCC frames (other/liquid-features), each stamped with the centre of "
-      "its window, one or frames-per-buffer frames a buffer",
+      "its window, the frames of each input buffer (or frames-per-buffer frames) a buffer",
       "liquid project");
   GST_DEBUG_CATEGORY_INIT(liquid_audio_features_debug, "liquidaudiofeatures", 0, "liquid audio features");
 }

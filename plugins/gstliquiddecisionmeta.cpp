@@ -21,19 +21,37 @@ static gboolean decision_meta_init(GstMeta* meta, gpointer, GstBuffer*) {
   return TRUE;
 }
 
+static_assert(sizeof(gfloat) == sizeof(guint32) && sizeof(GQuark) == sizeof(guint32), "one storage word an entry");
+
+static bool is_inline(const GstLiquidDecisionMeta* m, const void* p) {
+  const auto* word = static_cast<const guint32*>(p);
+  return word >= m->storage && word < m->storage + LIQUID_DECISION_META_INLINE;
+}
+
+static void free_unless_inline(GstLiquidDecisionMeta* m, void* p) {
+  if (p && !is_inline(m, p)) g_free(p);
+}
+
 static void decision_meta_free(GstMeta* meta, GstBuffer*) {
   auto* m = reinterpret_cast<GstLiquidDecisionMeta*>(meta);
-  g_free(m->confidence_levels);
-  g_free(m->class_quarks);
-  g_free(m->neurons);
+  free_unless_inline(m, m->confidence_levels);
+  free_unless_inline(m, m->class_quarks);
+  free_unless_inline(m, m->neurons);
 }
 
 static void decision_meta_set(GstLiquidDecisionMeta* m, gsize length, const gfloat* levels, const GQuark* quarks,
                               GstClockTime time) {
   m->length = length;
-  m->confidence_levels = static_cast<gfloat*>(g_memdup2(levels, length * sizeof(gfloat)));
-  m->class_quarks = g_new0(GQuark, length);
+  if (2 * length <= LIQUID_DECISION_META_INLINE) {
+    m->confidence_levels = reinterpret_cast<gfloat*>(m->storage);
+    m->class_quarks = m->storage + length;
+  } else {
+    m->confidence_levels = g_new(gfloat, length);
+    m->class_quarks = g_new(GQuark, length);
+  }
+  std::memcpy(m->confidence_levels, levels, length * sizeof(gfloat));
   if (quarks) std::memcpy(m->class_quarks, quarks, length * sizeof(GQuark));
+  else std::memset(m->class_quarks, 0, length * sizeof(GQuark));
   m->time = time;
 }
 
@@ -66,9 +84,14 @@ GstLiquidDecisionMeta* gst_buffer_add_liquid_decision_meta(GstBuffer* buffer, gs
 
 void gst_liquid_decision_meta_set_neurons(GstLiquidDecisionMeta* meta, gsize n, const gfloat* neurons) {
   g_return_if_fail(meta != nullptr);
-  g_free(meta->neurons);
+  free_unless_inline(meta, meta->neurons);
   meta->n_neurons = n;
-  meta->neurons = n > 0 ? static_cast<gfloat*>(g_memdup2(neurons, n * sizeof(gfloat))) : nullptr;
+  meta->neurons = nullptr;
+  if (n == 0) return;
+  // After the levels and quarks when they are inline and there is room.
+  const gsize used = is_inline(meta, meta->confidence_levels) ? 2 * meta->length : 0;
+  meta->neurons = used + n <= LIQUID_DECISION_META_INLINE ? reinterpret_cast<gfloat*>(meta->storage + used) : g_new(gfloat, n);
+  std::memcpy(meta->neurons, neurons, n * sizeof(gfloat));
 }
 
 gint gst_liquid_decision_meta_get_top(const GstLiquidDecisionMeta* meta) {

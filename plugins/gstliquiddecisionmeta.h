@@ -11,6 +11,8 @@
 //   n_neurons          number of neuron values (0: none attached)
 //   neurons            the values
 // The arrays belong to the meta; the meta is copied with the buffer (transform copies everything).
+// Small arrays (2 x length + n_neurons <= LIQUID_DECISION_META_INLINE words) live inside the meta,
+// so a decision buffer's meta costs no allocation beyond GStreamer's own for the meta.
 #pragma once
 
 #include <gst/gst.h>
@@ -18,6 +20,8 @@
 G_BEGIN_DECLS
 
 typedef struct _GstLiquidDecisionMeta GstLiquidDecisionMeta;
+
+#define LIQUID_DECISION_META_INLINE 160
 
 struct _GstLiquidDecisionMeta {
   GstMeta meta;
@@ -27,6 +31,8 @@ struct _GstLiquidDecisionMeta {
   GstClockTime time;
   gsize n_neurons;
   gfloat* neurons;
+  /*< private >*/
+  guint32 storage[LIQUID_DECISION_META_INLINE];  // levels, quarks, neurons when they fit
 };
 
 GType gst_liquid_decision_meta_api_get_type(void);

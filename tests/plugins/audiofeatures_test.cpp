@@ -29,7 +29,7 @@ GstHarness* audio_harness(const char* launch, const char* format = "F32LE", int 
 class AudioFeaturesTest : public GstTest {};
 
 TEST_F(AudioFeaturesTest, SineGivesFramesStampedAtWindowCentres) {
-  GstHarness* h = audio_harness("liquidaudiofeatures");
+  GstHarness* h = audio_harness("liquidaudiofeatures frames-per-buffer=1");
   ASSERT_EQ(gst_harness_push(h, float_buffer(sine(kRate), 0)), GST_FLOW_OK);
   auto frames = pull_all(h);
   ASSERT_EQ(frames.size(), 98u);  // floor((16000 - 400) / 160) + 1
@@ -49,7 +49,7 @@ TEST_F(AudioFeaturesTest, SineGivesFramesStampedAtWindowCentres) {
 }
 
 TEST_F(AudioFeaturesTest, GapInInputTimestampsIsKept) {
-  GstHarness* h = audio_harness("liquidaudiofeatures");
+  GstHarness* h = audio_harness("liquidaudiofeatures frames-per-buffer=1");
   ASSERT_EQ(gst_harness_push(h, float_buffer(sine(kRate), 0)), GST_FLOW_OK);
   // The second second arrives stamped 2 s: one second of audio is missing.
   ASSERT_EQ(gst_harness_push(h, float_buffer(sine(kRate), 2 * GST_SECOND)), GST_FLOW_OK);
@@ -95,7 +95,7 @@ TEST_F(AudioFeaturesTest, S16StereoIsDownmixedAndMatchesF32Mono) {
 }
 
 TEST_F(AudioFeaturesTest, MfccWithDeltasFlushesItsTailAtEos) {
-  GstHarness* h = audio_harness("liquidaudiofeatures kind=mfcc n-mfcc=13 deltas=2 window=0.032 hop=0.016");
+  GstHarness* h = audio_harness("liquidaudiofeatures kind=mfcc n-mfcc=13 deltas=2 window=0.032 hop=0.016 frames-per-buffer=1");
   ASSERT_EQ(gst_harness_push(h, float_buffer(sine(kRate), 0)), GST_FLOW_OK);
   auto before = pull_all(h);
   ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
@@ -142,7 +142,7 @@ TEST_F(AudioFeaturesTest, LatencyIsHalfAWindowPlusTheDeltaWindow) {
 // frames-per-buffer=8: the same frames, back to back in buffers of 8 (PTS of the first, DURATION of
 // 8 hops) across input buffers, the short rest sent at EOS; the latency grows by 7 hops.
 TEST_F(AudioFeaturesTest, FramesPerBufferBatchesTheSameFramesAcrossInputs) {
-  GstHarness* single = audio_harness("liquidaudiofeatures");
+  GstHarness* single = audio_harness("liquidaudiofeatures frames-per-buffer=1");
   GstHarness* batched = audio_harness("liquidaudiofeatures frames-per-buffer=8");
   EXPECT_EQ(gst_harness_query_latency(batched), 12500 * GST_USECOND + 70 * GST_MSECOND);
   const auto s = sine(kRate);
@@ -180,6 +180,53 @@ TEST_F(AudioFeaturesTest, FramesPerBufferBatchesTheSameFramesAcrossInputs) {
   unref_all(held);
   gst_harness_teardown(single);
   gst_harness_teardown(batched);
+}
+
+// The default (frames-per-buffer=0): the frames each input buffer completes leave together, at
+// once (no added latency): the same frames as one a buffer, a buffer per input that completes any,
+// stamped with its first frame (DURATION: its hops); the delta tail comes at EOS.
+TEST_F(AudioFeaturesTest, ByDefaultTheFramesOfAnInputBufferLeaveTogether) {
+  GstHarness* single = audio_harness("liquidaudiofeatures frames-per-buffer=1 deltas=1");
+  GstHarness* together = audio_harness("liquidaudiofeatures deltas=1");
+  EXPECT_EQ(gst_harness_query_latency(together), gst_harness_query_latency(single));
+  const auto s = sine(kRate);
+  const int sizes[] = {300, 5000, 160, 1000, 9540};  // 16000 samples; the first completes no window
+  std::vector<size_t> per_input;
+  for (GstHarness* h : {single, together}) {
+    int at = 0;
+    for (int n : sizes) {
+      const std::vector<float> part(s.begin() + at, s.begin() + at + n);
+      ASSERT_EQ(gst_harness_push(h, float_buffer(part, gst_util_uint64_scale(at, GST_SECOND, kRate))), GST_FLOW_OK);
+      if (h == together) per_input.push_back(gst_harness_buffers_in_queue(h));
+      at += n;
+    }
+    ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+  }
+  EXPECT_EQ(per_input, (std::vector<size_t>{0, 1, 2, 3, 4}));  // 300 samples: nothing; 160: one frame
+  auto frames = pull_all(single);
+  auto buffers = pull_all(together);
+  ASSERT_EQ(buffers.size(), 5u);  // four inputs that completed frames, and the tail at EOS
+  std::vector<float> all, expected;
+  size_t first = 0;
+  for (GstBuffer* b : buffers) {
+    const size_t n = gst_buffer_get_size(b) / (80 * sizeof(float));  // 40 bands + their deltas
+    ASSERT_GT(n, 0u);
+    EXPECT_EQ(GST_BUFFER_PTS(b), GST_BUFFER_PTS(frames[first]));
+    EXPECT_EQ(GST_BUFFER_DURATION(b), n * 10 * GST_MSECOND);
+    const auto v = floats(b);
+    all.insert(all.end(), v.begin(), v.end());
+    first += n;
+  }
+  EXPECT_EQ(first, frames.size());
+  for (GstBuffer* f : frames) {
+    const auto v = floats(f);
+    expected.insert(expected.end(), v.begin(), v.end());
+  }
+  EXPECT_EQ(all, expected);
+  unref_all(frames);
+  unref_all(buffers);
+  gst_harness_teardown(single);
+  gst_harness_teardown(together);
 }
 
 TEST_F(AudioFeaturesTest, UnusableSettingsAreAnElementError) {

@@ -3,13 +3,14 @@
 //   (a) AudioFeatureEncoder::encode_block, the model file's normalisation, Model::step and the
 //       decision (softmax) per frame, called directly, and
 //   (b) "liquidaudiofeatures frames-per-buffer=K ! liquidcell post-messages=false ! fakesink" fed by a
-//       GstHarness, for K = 1 (a buffer per frame, the lowest latency), 32 and 128, and
+//       GstHarness, for K = 0 (the default: the frames of each 1024-sample input together), 1 (a
+//       buffer per frame), 32 and 128 (fewer buffers, K - 1 hops of added latency), and
 //   (c) a GstHarness into a bare fakesink: what moving the blocks costs any pipeline,
 // reporting CPU seconds of each and the difference in percent per round, then the medians of the
 // rounds (5; the machine's other load shows as spread), also net of (c). Not a ctest test
 // (timings); run:
 //   build/tests/plugins/gst_overhead_bench MODEL.safetensors [FRAMES_PER_BUFFER ...]   (a 40-input model;
-//   default 1 32 128; one value alone is what a profiler wants to see)
+//   default 0 1 32 128; one value alone is what a profiler wants to see)
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 
@@ -59,6 +60,9 @@ static double push_through(const std::vector<float>& audio, const std::string& l
   return cpu_seconds() - t0;
 }
 
+// "frames-per-buffer=0" (the default: each input buffer's frames together) or "=K".
+static std::string label(int per_buffer) { return "frames-per-buffer=" + std::to_string(per_buffer); }
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: %s MODEL.safetensors [FRAMES_PER_BUFFER ...]\n", argv[0]);
@@ -73,10 +77,10 @@ int main(int argc, char** argv) {
   for (float& s : audio) s = noise(rng);
 
   constexpr int kRounds = 5;
-  std::vector<int> per_buffers = {1, 32, 128};
+  std::vector<int> per_buffers = {0, 1, 32, 128};
   if (argc > 2) {
     per_buffers.clear();
-    for (int i = 2; i < argc; ++i) per_buffers.push_back(std::max(1, std::atoi(argv[i])));
+    for (int i = 2; i < argc; ++i) per_buffers.push_back(std::max(0, std::atoi(argv[i])));
   }
   const size_t n_configs = per_buffers.size();
   std::vector<double> lib_times, bare_times;
@@ -119,7 +123,7 @@ int main(int argc, char** argv) {
                                  " ! liquidcell post-messages=false model=\"" + argv[1] + "\" ! " + kSink;
       const double gst = push_through(audio, launch);
       gst_times[c].push_back(gst);
-      std::printf("; elements, %d a buffer: %.3f s (%.0fx), %+.1f %%", per_buffers[c], gst, kSeconds / gst,
+      std::printf("; elements, %s: %.3f s (%.0fx), %+.1f %%", label(per_buffers[c]).c_str(), gst, kSeconds / gst,
                   100.0 * (gst - lib) / lib);
     }
     std::printf("\n");
@@ -132,7 +136,7 @@ int main(int argc, char** argv) {
   std::printf("median of %d: library %.3f s; bare pipeline %.3f s", kRounds, lib, bare);
   for (size_t c = 0; c < n_configs; ++c) {
     const double gst = median(gst_times[c]);
-    std::printf("; %d a buffer %.3f s, %+.1f %% (%+.1f %% beyond the bare pipeline)", per_buffers[c], gst,
+    std::printf("; %s %.3f s, %+.1f %% (%+.1f %% beyond the bare pipeline)", label(per_buffers[c]).c_str(), gst,
                 100.0 * (gst - lib) / lib, 100.0 * (gst - bare - lib) / lib);
   }
   std::printf("\n");

@@ -182,3 +182,38 @@ TEST_F(OverlayTest, ABufferOfSeveralDecisionsGivesEachItsOwnTime) {
 }
 
 }  // namespace
+
+namespace {
+
+// The meta keeps small arrays inside itself and large ones on the heap; both survive a copy of the
+// buffer (the transform) and a replaced set of neurons, with the values intact.
+TEST(DecisionMeta, SmallAndLargeArraysSurviveCopiesAndReplacement) {
+  for (const size_t length : {size_t(3), size_t(200)}) {
+    for (const size_t n : {size_t(0), size_t(10), size_t(500)}) {
+      std::vector<float> levels(length), neurons(n);
+      std::vector<GQuark> quarks(length);
+      for (size_t i = 0; i < length; ++i) levels[i] = 0.5f * float(i), quarks[i] = g_quark_from_string(std::string("c").append(std::to_string(i)).c_str());
+      for (size_t i = 0; i < n; ++i) neurons[i] = -float(i);
+      GstBuffer* buffer = gst_buffer_new();
+      GstLiquidDecisionMeta* meta = gst_buffer_add_liquid_decision_meta(buffer, length, levels.data(), quarks.data(), 7);
+      gst_liquid_decision_meta_set_neurons(meta, 4, neurons.empty() ? levels.data() : neurons.data());  // replaced next
+      gst_liquid_decision_meta_set_neurons(meta, n, neurons.data());
+      GstBuffer* copy = gst_buffer_copy(buffer);
+      gst_buffer_unref(buffer);
+      const GstLiquidDecisionMeta* m = gst_buffer_get_liquid_decision_meta(copy);
+      ASSERT_NE(m, nullptr);
+      ASSERT_EQ(m->length, length);
+      ASSERT_EQ(m->n_neurons, n);
+      EXPECT_EQ(m->time, 7u);
+      for (size_t i = 0; i < length; ++i) {
+        EXPECT_EQ(m->confidence_levels[i], levels[i]) << length << " " << n << " level " << i;
+        EXPECT_EQ(m->class_quarks[i], quarks[i]) << length << " " << n << " quark " << i;
+      }
+      for (size_t i = 0; i < n; ++i) EXPECT_EQ(m->neurons[i], neurons[i]) << length << " " << n << " neuron " << i;
+      EXPECT_EQ(gst_liquid_decision_meta_get_top(m), int(length) - 1);
+      gst_buffer_unref(copy);
+    }
+  }
+}
+
+}  // namespace
