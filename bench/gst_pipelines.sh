@@ -3,7 +3,8 @@
 # threads) of gst-launch-1.0, so other load on the machine does not count:
 #   keyword:  filesrc ! wavparse ! audioconvert ! audioresample ! liquidaudiofeatures ! liquidcell ! fakesink
 #             on an hour of 16 kHz audio (pink noise written once by audiotestsrc), reported as x real time,
-#             with frames-per-buffer 1 and 32;
+#             with frames-per-buffer 0 (the default: each input buffer's frames together), 1 and 32, and
+#             the same pipeline without the two liquid elements (what decoding and resampling cost);
 #   video:    filesrc ! decodebin ! videoconvert ! liquidvideofeatures ! liquidcell ! fakesink on VIDEO
 #             (default: OpenCV's vtest.avi when ../shared has it, else the shipped 160x120 clip),
 #             reported as frames per CPU second.
@@ -34,7 +35,9 @@ rate=16000
 seconds=3600
 gst-launch-1.0 -q audiotestsrc wave=pink-noise samplesperbuffer=1600 num-buffers=$((seconds * rate / 1600)) ! \
   audio/x-raw,rate=$rate,channels=1,format=S16LE ! wavenc ! filesink location="$tmp/hour.wav"
-for per_buffer in 1 32; do
+t=$(cpu filesrc location="$tmp/hour.wav" ! wavparse ! audioconvert ! audioresample ! audio/x-raw,rate=$model_rate ! fakesink)
+echo "the same pipeline without the liquid elements: $t CPU s"
+for per_buffer in 0 1 32; do
   t=$(cpu filesrc location="$tmp/hour.wav" ! wavparse ! audioconvert ! audioresample ! audio/x-raw,rate=$model_rate ! \
       liquidaudiofeatures kind=log-mel bands=40 frames-per-buffer=$per_buffer ! \
       liquidcell model="$kws" post-messages=false ! fakesink)

@@ -165,6 +165,7 @@ class GstSession : public Session {
   void set_speed(double) override {}
   bool paced() const override { return false; }
   void poll_events() override;
+  void set_recorder(std::shared_ptr<pipeline::TraceSink> sink) override;
 
  private:
   // One row of the streams table: a liquidcell (pad empty) or one sink pad of a liquidfusion.
@@ -195,6 +196,7 @@ class GstSession : public Session {
   // The rings have one writer: the pipeline's streaming threads take turns here (never the GUI).
   std::mutex writer_;
   std::vector<float> values_, states_;
+  std::shared_ptr<pipeline::TraceSink> recorder_;  // under writer_
   std::map<GstElement*, std::string> last_class_;
   std::vector<std::unique_ptr<VideoTap>> taps_;  // outlive the pipeline's streaming threads
 };
@@ -425,8 +427,11 @@ void GstSession::on_decision(GstMessage* message) {
   l.publish(time, l.samples.load(std::memory_order_relaxed) + 1);
   processed_.fetch_add(1, std::memory_order_relaxed);
 
-  if (row->width > 0 && floats(s, "states", states_))
-    own_ring_->write(time, index, std::span<const float>(states_).first(std::min<size_t>(states_.size(), row->width)));
+  if (row->width > 0 && floats(s, "states", states_)) {
+    const auto states = std::span<const float>(states_).first(std::min<size_t>(states_.size(), row->width));
+    own_ring_->write(time, index, states);
+    if (recorder_) recorder_->write(time, index, states);
+  }
   if (element == plotted_ && floats(s, "values", values_) && !values_.empty()) {
     const int argmax = static_cast<int>(std::max_element(values_.begin(), values_.end()) - values_.begin());
     decisions_->write(time, argmax, std::span<const float>(values_).first(std::min<size_t>(values_.size(), decisions_->width())));
@@ -443,6 +448,16 @@ void GstSession::on_decision(GstMessage* message) {
     if (confidence >= 0) head["p"] = confidence;
     offer_explanation(time, nlohmann::json{{"heads", {{name, head}}}}.dump());
   }
+}
+
+void GstSession::set_recorder(std::shared_ptr<pipeline::TraceSink> sink) {
+  std::shared_ptr<pipeline::TraceSink> old;
+  {
+    std::lock_guard lock(writer_);
+    old = std::move(recorder_);
+    recorder_ = std::move(sink);
+  }
+  if (old) old->flush();  // and closed here, on the GUI thread, once no streaming thread writes to it
 }
 
 void GstSession::poll_events() {

@@ -130,9 +130,10 @@ class Session {
   double worker_cpu_seconds() const;
   std::string error() const;   // the worker's error, empty if none
 
-  // Records the engine's neuron trace (every traced stream) into `sink` from the next batch on; null
-  // stops (the previous sink is destroyed on the worker, between batches). Engine sessions only.
-  void set_recorder(std::shared_ptr<pipeline::TraceSink> sink);
+  // Records the neuron trace (every traced stream) into `sink` from the next batch on; null stops
+  // (the previous sink is destroyed on the worker, between batches). Engine and pipeline sessions;
+  // a trace file throws.
+  virtual void set_recorder(std::shared_ptr<pipeline::TraceSink> sink);
 
   // Runs everything as fast as possible on the calling thread (benchmarks, tests), no pacing.
   void run_to_end_for_benchmark();

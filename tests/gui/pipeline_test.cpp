@@ -157,6 +157,32 @@ class PipelineTest : public QObject {
     QCOMPARE(frame.rows, 64);
   }
 
+  // Record on a pipeline: the neuron states of every decision from then on go to an LQTRACE1 file,
+  // which then replays in the window with as many records.
+  void records_a_pipeline_and_replays_it() {
+    const QString recorded = path("pipeline.lqtrace");
+    size_t decisions = 0;
+    {
+      MainWindow w;
+      QVERIFY(w.open_file(audio(make_model("kws40.safetensors", 40))));
+      QVERIFY2(w.record(recorded), qPrintable(w.message()));
+      // Prerolling made the first input buffer's decisions before the recording began.
+      const size_t before = w.session()->processed();
+      run_to_end(w);
+      decisions = w.decision_view()->count() - before;
+      QVERIFY(decisions >= 150);
+      QVERIFY(w.record({}));
+    }
+    MainWindow w;
+    QVERIFY2(w.open_file(recorded), qPrintable(w.message()));
+    QVERIFY(w.session()->is_trace_file());
+    QVERIFY(w.session()->streams()[0].name.rfind("liquidcell", 0) == 0);  // the cell's element name
+    w.set_speed(0);
+    run_to_end(w);
+    QCOMPARE(w.neuron_view()->history(0)->size(), decisions);
+    QCOMPARE(w.neuron_view()->history(0)->values(0).size(), size_t(8));
+  }
+
   void opens_a_gst_file() {
     const std::string model = make_model("kws40.safetensors", 40);
     std::ofstream(path("audio.gst").toStdString())
