@@ -248,9 +248,16 @@ void MainWindow::show_speed(double speed) {
 void MainWindow::poll(bool force) {
   if (!session_) return;
   session_->poll_events();
-  missed_ += drain(session_->traces(), trace_next_, buffer_, [this](const pipeline::TraceRecord& r) {
-    neurons_->add(r.stream, r.time, r.values);
-  });
+  // Neuron traces only while the window is shown: hidden, it copies none of them (the engine's
+  // ring just moves on), and on showing again it starts with the records that come next.
+  const pipeline::TraceRing& traces = session_->traces();
+  if (!isVisible()) {
+    trace_next_ = traces.written();
+  } else {
+    missed_ += drain(traces, trace_next_, buffer_, [this](const pipeline::TraceRecord& r) {
+      neurons_->add(r.stream, r.time, r.values);
+    });
+  }
   if (const pipeline::TraceRing* ring = session_->decisions()) {
     drain(*ring, decision_next_, buffer_, [this](const pipeline::TraceRecord& r) {
       decisions_->add(r.time, r.stream, r.values);

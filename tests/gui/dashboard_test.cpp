@@ -285,8 +285,23 @@ class DashboardTest : public QObject {
     QVERIFY(w.neuron_view()->history(2)->size() > 0);
   }
 
+  // Hidden, the window copies no neuron traces (the engine's ring moves on without it, and that is
+  // not counted as records missed) but keeps the decisions.
+  void a_hidden_window_copies_no_traces() {
+    MainWindow w;
+    QVERIFY(w.open_file(make_config(4)));
+    w.set_speed(0);
+    w.start();
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->finished(), 10000);
+    w.poll();
+    QCOMPARE(w.neuron_view()->history(0)->size(), size_t(0));
+    QVERIFY(w.decision_view()->count() > 0);
+    QCOMPARE(w.missed_records(), uint64_t(0));
+  }
+
   void records_a_replayable_trace() {
     MainWindow w;
+    w.show();  // a hidden window copies no neuron traces
     QVERIFY(w.open_file(make_config(4)));
     QVERIFY(w.record(path("recorded.lqtrace")));
     QVERIFY(w.recording());

@@ -132,6 +132,7 @@ class PipelineTest : public QObject {
   void fusion_pads_have_neurons_and_a_preview() {
     const std::string audio_model = make_model("kws40.safetensors", 40), video_model = make_model("video9.safetensors", 9);
     MainWindow w;
+    w.show();  // a hidden window copies no neuron traces
     QVERIFY2(w.open_file(QString::fromStdString(
                  "liquidfusion name=f sink_0::model=" + audio_model + " sink_1::model=" + video_model + " ! fakesink "
                  "audiotestsrc num-buffers=10 samplesperbuffer=1600 ! audio/x-raw,rate=16000 ! audioconvert ! "
@@ -174,6 +175,7 @@ class PipelineTest : public QObject {
       QVERIFY(w.record({}));
     }
     MainWindow w;
+    w.show();
     QVERIFY2(w.open_file(recorded), qPrintable(w.message()));
     QVERIFY(w.session()->is_trace_file());
     QVERIFY(w.session()->streams()[0].name.rfind("liquidcell", 0) == 0);  // the cell's element name
