@@ -1,5 +1,5 @@
 // What the plugin adds on top of the library calls it wraps (issue 7, point 4): the same hour
-// of 16 kHz audio, in 1024-sample blocks, through
+// of 16 kHz audio (or LIQUID_BENCH_RATE), in 1024-sample blocks, through
 //   (a) AudioFeatureEncoder::encode_block, the model file's normalisation, Model::step and the
 //       decision (softmax) per frame, called directly, and
 //   (b) "liquidaudiofeatures frames-per-buffer=K ! liquidcell post-messages=false ! fakesink" fed by a
@@ -10,7 +10,8 @@
 // rounds (5; the machine's other load shows as spread), also net of (c). Not a ctest test
 // (timings); run:
 //   build/tests/plugins/gst_overhead_bench MODEL.safetensors [FRAMES_PER_BUFFER ...]   (a 40-input model;
-//   default 0 1 32 128; one value alone is what a profiler wants to see)
+//   default 0 1 32 128; one value alone is what a profiler wants to see; LIQUID_BENCH_RATE=8000 for
+//   8 kHz audio, as the keyword pipeline of bench/gst_pipelines.sh)
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 
@@ -33,7 +34,8 @@ static double cpu_seconds() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-constexpr int kRate = 16000, kBlock = 1024;
+constexpr int kBlock = 1024;
+int sample_rate = 16000;  // LIQUID_BENCH_RATE: 8000 is what the FSDD keyword model hears
 // Without the last-sample copy fakesink keeps by default (a GstSample per buffer, for its
 // "last-sample" property): that is the test sink's cost, not the elements'.
 constexpr const char* kSink = "fakesink enable-last-sample=false";
@@ -48,12 +50,13 @@ static double push_through(const std::vector<float>& audio, const std::string& l
     auto* data = const_cast<float*>(audio.data() + i);  // READONLY memory: never written
     GstBuffer* buf =
         gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, data, n * sizeof(float), 0, n * sizeof(float), nullptr, nullptr);
-    GST_BUFFER_PTS(buf) = gst_util_uint64_scale(i, GST_SECOND, kRate);
+    GST_BUFFER_PTS(buf) = gst_util_uint64_scale(i, GST_SECOND, sample_rate);
     blocks.push_back(buf);
   }
   const double t0 = cpu_seconds();
   GstHarness* h = gst_harness_new_parse(launch.c_str());
-  gst_harness_set_src_caps_str(h, "audio/x-raw,format=F32LE,layout=interleaved,rate=16000,channels=1");
+  const std::string caps = "audio/x-raw,format=F32LE,layout=interleaved,channels=1,rate=" + std::to_string(sample_rate);
+  gst_harness_set_src_caps_str(h, caps.c_str());
   for (GstBuffer* buf : blocks) gst_harness_push(h, buf);
   gst_harness_push_event(h, gst_event_new_eos());
   gst_harness_teardown(h);
@@ -69,9 +72,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   gst_init(&argc, &argv);
+  if (const char* rate = std::getenv("LIQUID_BENCH_RATE")) sample_rate = std::max(1000, std::atoi(rate));
   liquid_gst_register_elements(nullptr);
   constexpr int kSeconds = 3600;  // an hour: set-up costs vanish
-  std::vector<float> audio(size_t(kRate) * kSeconds);
+  std::vector<float> audio(size_t(sample_rate) * kSeconds);
   std::mt19937 rng(1);
   std::normal_distribution<float> noise(0.0f, 0.1f);
   for (float& s : audio) s = noise(rng);
@@ -90,18 +94,22 @@ int main(int argc, char** argv) {
     double t0 = cpu_seconds();
     const LiquidModelFile file = liquid_load_model_file(argv[1]);
     const liquid::lfm::Model& model = *file.model;
-    liquid::encoders::AudioFeatureEncoder encoder(liquid::encoders::AudioFeatureConfig{});
+    liquid::encoders::AudioFeatureConfig config;
+    config.sample_rate = sample_rate;
+    config.window_seconds = 0.025;  // liquidaudiofeatures' defaults, whatever the rate
+    config.hop_seconds = 0.010;
+    liquid::encoders::AudioFeatureEncoder encoder(config);
     auto state = model.initial_state();
     auto ws = model.make_workspace(1);
     std::vector<float> y(size_t(model.output_size())), x(size_t(model.input_size())), decision(y.size());
-    liquid::sensors::AudioBlock block{kRate, 1, {}};
+    liquid::sensors::AudioBlock block{sample_rate, 1, {}};
     std::vector<liquid::encoders::FeatureFrame> frames;
     double last = -1;
     size_t steps = 0;
     for (size_t i = 0; i < audio.size(); i += kBlock) {
       block.samples.assign(audio.begin() + long(i), audio.begin() + long(std::min(audio.size(), i + kBlock)));
       frames.clear();
-      encoder.encode_block(block, double(i) / kRate, 0, frames);
+      encoder.encode_block(block, double(i) / sample_rate, 0, frames);
       for (const auto& f : frames) {
         model.step(file.normalize(f.values.data(), x.data()), last < 0 ? 0.0 : f.time - last, state, y.data(), ws);
         file.to_decision(y.data(), decision.data());
