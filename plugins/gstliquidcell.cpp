@@ -29,6 +29,7 @@ struct Cell {
   std::vector<float> x;         // the normalised input frame
   std::vector<float> y;         // model outputs
   std::vector<float> decision;  // what goes out: probabilities or values
+  std::vector<float> decisions;  // one input buffer's, every frame's decision back to back
   std::vector<GQuark> quarks;   // class names, or empty
   std::unique_ptr<liquid::pipeline::TraceSink> trace;
   bool has_last = false;
@@ -278,7 +279,7 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
 
   const int width = cell.model().input_size();
   const size_t n_out = cell.decision.size();
-  GstMapInfo in, out;
+  GstMapInfo in;
   if (!gst_buffer_map(inbuf, &in, GST_MAP_READ)) return GST_FLOW_ERROR;
   LiquidFrames frames;
   if (!liquid_frames_of(inbuf, in.size, width, &frames)) {
@@ -290,15 +291,16 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  if (!gst_buffer_map(outbuf, &out, GST_MAP_WRITE) || out.size < frames.count * n_out * sizeof(float)) {
-    if (out.memory) gst_buffer_unmap(outbuf, &out);
+  const size_t out_bytes = frames.count * n_out * sizeof(float);
+  if (gst_buffer_get_size(outbuf) < out_bytes) {
     gst_buffer_unmap(inbuf, &in);
     GST_ELEMENT_ERROR(self, CORE, FAILED, ("liquidcell: the output buffer is too small for %zu decisions", frames.count),
                       (nullptr));
     return GST_FLOW_ERROR;
   }
   const auto* x_all = reinterpret_cast<const float*>(in.data);
-  auto* decisions = reinterpret_cast<float*>(out.data);
+  cell.decisions.resize(frames.count * n_out);  // keeps its capacity: no allocation once warm
+  float* decisions = cell.decisions.data();
   const std::span<const float> h(cell.state.h.data(), size_t(cell.state.h.size()));
   for (size_t k = 0; k < frames.count; ++k) {
     const GstClockTime t = frames.time(k);
@@ -316,9 +318,9 @@ static GstFlowReturn gst_liquid_cell_transform(GstBaseTransform* trans, GstBuffe
       liquid_post_decision(GST_ELEMENT(self), message);
     }
   }
-  gst_buffer_unmap(outbuf, &out);
   gst_buffer_unmap(inbuf, &in);
-  gst_buffer_set_size(outbuf, gssize(frames.count * n_out * sizeof(float)));
+  gst_buffer_fill(outbuf, 0, decisions, out_bytes);
+  if (gst_buffer_get_size(outbuf) != out_bytes) gst_buffer_set_size(outbuf, gssize(out_bytes));
   // The meta: the last frame's decision and the neurons behind it.
   liquid_decision_add_meta(outbuf, cell.decision, cell.quarks, h, frames.time(frames.count - 1));
   return GST_FLOW_OK;
