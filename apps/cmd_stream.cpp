@@ -17,6 +17,7 @@
 
 #include "apps/commands.h"
 #include "pipeline/checkpoint.h"
+#include "pipeline/decision_json.h"
 #include "pipeline/source_adapters.h"
 #include "pipeline/source_thread.h"
 #include "pipeline/stream_assembly.h"
@@ -27,19 +28,11 @@ namespace {
 
 using namespace liquid::pipeline;
 
-std::string number(double v) {
+std::string number(double v) {  // shortest text that reads back as the same double
   char text[32];
   *std::to_chars(text, text + sizeof text - 1, v).ptr = '\0';
   return text;
 }
-
-std::string number(float v) {  // shortest text that reads back as the same float
-  char text[32];
-  *std::to_chars(text, text + sizeof text - 1, v).ptr = '\0';
-  return text;
-}
-
-std::string quoted(const std::string& s) { return nlohmann::json(s).dump(); }
 
 }  // namespace
 
@@ -76,25 +69,14 @@ int run_stream(const std::string& config_path, const std::string& restore, const
   // Decisions as JSON lines, written on the engine's worker thread.
   std::FILE* out = setup.decisions_out == "-" ? stdout : std::fopen(setup.decisions_out.c_str(), "w");
   if (!out) throw std::runtime_error(setup.decisions_out + ": cannot open for writing (outputs.decisions)");
-  std::vector<std::string> stream_json;
-  for (int id = 0; id < engine.stream_count(); ++id) stream_json.push_back(quoted(engine.stream_name(id)));
-  std::vector<std::string> name_json;
+  std::vector<std::string> stream_names;
+  for (int id = 0; id < engine.stream_count(); ++id) stream_names.push_back(engine.stream_name(id));
+  std::unique_ptr<DecisionJson> json;
   uint64_t decisions = 0;
   if (std::unique_ptr<FusionModel> head = make_fusion(setup, models, engine)) {
-    for (const auto& n : head->names()) name_json.push_back(quoted(n));
+    json = std::make_unique<DecisionJson>(head->names(), stream_names);
     engine.set_fusion(std::move(head), [&](const Decision& d) {
-      std::string line = "{\"time\":" + number(d.time) + ",\"values\":{";
-      for (size_t k = 0; k < d.values.size(); ++k) line += (k ? "," : "") + name_json[k] + ":" + number(d.values[k]);
-      line += "}";
-      if (d.argmax >= 0) line += ",\"class\":" + name_json[d.argmax];
-      for (const auto* list : {&d.fresh, &d.stale}) {
-        line += list == &d.fresh ? ",\"fresh\":[" : "],\"stale\":[";
-        for (size_t k = 0; k < list->size(); ++k) line += (k ? "," : "") + stream_json[(*list)[k]];
-      }
-      line += "],\"samples\":" + std::to_string(d.samples);
-      if (!d.explanation.empty()) line += ",\"explanation\":" + d.explanation;
-      line += "}\n";
-      std::fputs(line.c_str(), out);
+      std::fputs(json->line(d).c_str(), out);
       std::fflush(out);  // a consumer reading a pipe sees every decision at once
       ++decisions;
     });

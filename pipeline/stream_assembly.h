@@ -1,10 +1,7 @@
 // What a stream configuration (stream_config.h) builds, shared by `liquid stream` and the dashboard
-// so both run a configuration the same way:
+// so both run a configuration the same way: the engine as stream_setup.h sets it up (models,
+// streams, fusion), then its sources and encoders:
 //
-//   auto models = load_models(setup);              // every model file once, with its metadata
-//   Engine engine(setup.engine);
-//   add_streams(setup, models, engine);            // the models and streams, in the file's order
-//   engine.set_fusion(make_fusion(setup, models, engine), on_decision);   // unless setup.head is kNone
 //   StreamSources s = build_sources(setup, models, engine, resuming, stop, clock);
 //
 // then a Runner with one Input per file stream (and one for the MQTT streams) and a SourceThread
@@ -24,27 +21,11 @@
 #include "pipeline/engine.h"
 #include "pipeline/mqtt_source.h"
 #include "pipeline/stream_config.h"
+#include "pipeline/stream_setup.h"
 #include "sensors/replay.h"
 #include "sensors/source.h"
 
 namespace liquid::pipeline {
-
-struct ModelFile {
-  std::shared_ptr<const lfm::Model> model;
-  std::map<std::string, std::string> metadata;
-};
-// In setup.models' order (the index a StreamSpec's engine.model refers to).
-std::vector<ModelFile> load_models(const StreamSetup& setup);
-// The class names a model file's liquid.classes metadata gives (empty when it has none).
-std::vector<std::string> model_classes(const ModelFile& model);
-
-// Adds every model and every stream of the configuration to a new engine.
-void add_streams(const StreamSetup& setup, const std::vector<ModelFile>& models, Engine& engine);
-
-// The configured fusion: a LinearHead for "fusion" (file, stream or mean head), or MultiHeadFusion
-// for "heads" (whose reasons need the neurons: its trace tap is added to the engine here). Null
-// when the configuration has no fusion.
-std::unique_ptr<FusionModel> make_fusion(const StreamSetup& setup, const std::vector<ModelFile>& models, Engine& engine);
 
 // What a stop request wakes: file sources end at their next sample, paced replays stop waiting.
 struct StopFlag {

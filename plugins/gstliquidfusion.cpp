@@ -1,5 +1,7 @@
 // liquidfusion (see gstliquidfusion.h). A GstAggregator over pipeline::Engine: one engine stream a
-// sink pad, the per-sample decision mode, staleness from the `timeout` property.
+// sink pad (or, with `config`, the configuration's streams, fed by the pads that name them), the
+// per-sample decision mode (or the configuration's), staleness from the `timeout` property (or the
+// configuration's streams' timeouts).
 //   gst-launch-1.0 -m liquidfusion name=f model=audio.safetensors sink_1::model=video.safetensors ! fakesink
 //     filesrc location=a.wav ! decodebin ! audioconvert ! liquidaudiofeatures ! f.sink_0
 //     filesrc location=v.avi ! decodebin ! videoconvert ! liquidvideofeatures ! f.sink_1
@@ -7,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <memory>
@@ -14,9 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/decision_json.h"
 #include "pipeline/engine.h"
 #include "plugins/liquid_decision.h"
 #include "plugins/liquid_features.h"
+#include "plugins/liquid_fusion_config.h"
 #include "plugins/liquid_fusion_head.h"
 #include "plugins/liquid_model_file.h"
 
@@ -25,35 +30,62 @@ GST_DEBUG_CATEGORY_STATIC(liquid_fusion_debug);
 
 namespace {
 
-enum { PROP_0, PROP_MODEL, PROP_FUSION_LOCATION, PROP_TIMEOUT, PROP_POST_MESSAGES, PROP_POST_STATES };
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_FUSION_LOCATION,
+  PROP_TIMEOUT,
+  PROP_POST_MESSAGES,
+  PROP_POST_STATES,
+  PROP_CONFIG,
+  PROP_DECISIONS_LOCATION
+};
 
 constexpr GstClockTime kDefaultTimeout = GST_SECOND;
 
 using liquid::pipeline::Engine;
 
+// A decision as the engine's callback copied it: a frame's own, or one the fusion's clock asked for
+// before that frame (FusionModel::next_wake: a command committed after its silence).
+struct Made {
+  double time = 0.0;
+  std::vector<float> values;
+  std::vector<const char*> fresh, stale;  // into Fusion::names
+  std::string explanation;
+};
+
 // What the running element owns, from start() to stop(). `lock` guards all of it: the src thread
 // steps the engine, the sink pads' threads read models (caps) and reset their cell (flush).
 struct Fusion {
   std::mutex lock;
+  std::unique_ptr<LiquidFusionConfig> config;     // the `config` file, read at start(); null without
   std::map<std::string, std::shared_ptr<const LiquidModelFile>> files;  // by path; survive rebuilds
   std::unique_ptr<Engine> engine;
   bool dirty = true;                              // pads came or went since the engine was built
-  std::vector<std::string> names;                 // pad names, by stream id
-  std::vector<const LiquidModelFile*> models;     // by stream id
+  std::vector<std::string> names;                 // stream names by stream id (pad names without config)
+  std::vector<const LiquidModelFile*> models;     // without config: by stream id
+  std::vector<int> inputs;                        // by stream id: the model's input width
+  std::vector<liquid::pipeline::FeatureNormalization> norms;  // by stream id: z-scoring before the cell
   std::vector<liquid::encoders::FeatureFrame> frames;  // one a stream, reused
   std::vector<unsigned char> warned_late;         // by stream id
   std::vector<GQuark> quarks;                     // the head's class names, or empty
   int width = 0;                                  // decision floats
-  // The last decision, as the engine's callback copied it.
-  bool decided = false;
-  std::vector<float> values, neurons;
-  std::vector<float> batch;                       // the decisions of one input buffer's frames
+  std::vector<Made> made;                         // the decisions of one engine.process() call ...
+  size_t n_made = 0;                              // ... the first n_made (the rest kept for reuse)
+  std::vector<float> neurons;
+  std::vector<float> batch;                       // the decisions of one output buffer
+  std::vector<float> last;                        // the last of them
+  std::vector<GstBuffer*> out;                    // the output buffers of one aggregate()
   std::vector<GstStructure*> messages;            // their bus messages, posted outside `lock`
-  std::vector<const char*> fresh, stale;          // into `names`
+  std::FILE* decisions_file = nullptr;            // decisions-location
+  std::unique_ptr<liquid::pipeline::DecisionJson> json;
   GstBufferPool* pool = nullptr;
   int pool_width = 0;
 
-  ~Fusion() { drop_pool(); }
+  ~Fusion() {
+    drop_pool();
+    if (decisions_file) std::fclose(decisions_file);
+  }
   void drop_pool() {
     if (pool) {
       gst_buffer_pool_set_active(pool, FALSE);
@@ -70,6 +102,8 @@ struct _GstLiquidFusion {
   // Properties (GST_OBJECT_LOCK).
   gchar* model_path;
   gchar* fusion_path;
+  gchar* config_path;
+  gchar* decisions_path;
   GstClockTime timeout;
   gboolean post_messages;
   gboolean post_states;
@@ -140,13 +174,38 @@ static void unref_pads(std::vector<GstLiquidFusionPad*>& pads) {
   pads.clear();
 }
 
-// One engine stream a sink pad, in pad order, and the fusion head over them.
-static bool build_engine(GstLiquidFusion* self, Fusion& f) {
-  auto pads = sink_pads(self);
-  if (pads.empty()) {
-    GST_ELEMENT_ERROR(self, CORE, PAD, ("liquidfusion: no sink pads"), ("request sink_%%u pads and link them"));
-    return false;
+static unsigned pad_number(GstLiquidFusionPad* pad) {
+  return unsigned(g_ascii_strtoull(GST_PAD_NAME(pad) + 5, nullptr, 10));
+}
+
+// With config: the configuration stream the pad feeds; posts the error itself and returns -1.
+static int config_stream_for_pad(GstLiquidFusion* self, const LiquidFusionConfig& config, GstLiquidFusionPad* pad) {
+  try {
+    return config.stream_for_pad(GST_PAD_NAME(pad), pad_number(pad), gst_liquid_fusion_pad_stream(pad));
+  } catch (...) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("liquidfusion: %s", liquid_current_exception_text().c_str()),
+                      ("pad %s, config %s", GST_PAD_NAME(pad), config.file().c_str()));
+    return -1;
   }
+}
+
+// The decisions of one engine.process() call, copied (the engine reuses its Decision), and written
+// to decisions-location as `liquid stream` writes them.
+static void record_decision(Fusion& f, const liquid::pipeline::Decision& d) {
+  if (f.n_made == f.made.size()) f.made.emplace_back();
+  Made& m = f.made[f.n_made++];
+  m.time = d.time;
+  m.values.assign(d.values.begin(), d.values.end());
+  m.fresh.clear();
+  m.stale.clear();
+  for (int id : d.fresh) m.fresh.push_back(f.names[size_t(id)].c_str());
+  for (int id : d.stale) m.stale.push_back(f.names[size_t(id)].c_str());
+  m.explanation = d.explanation;
+  if (f.decisions_file) std::fputs(f.json->line(d).c_str(), f.decisions_file);
+}
+
+// Without config: one engine stream a sink pad, in pad order, and the fusion head over them.
+static bool build_pad_engine(GstLiquidFusion* self, Fusion& f, const std::vector<GstLiquidFusionPad*>& pads) {
   GST_OBJECT_LOCK(self);
   const std::string head_path = self->fusion_path ? self->fusion_path : "";
   const GstClockTime timeout = self->timeout;
@@ -154,14 +213,15 @@ static bool build_engine(GstLiquidFusion* self, Fusion& f) {
   f.engine.reset();
   f.models.clear();
   f.names.clear();
+  f.inputs.clear();
+  f.norms.clear();
   for (auto* pad : pads) {
     const LiquidModelFile* file = model_for_pad(self, f, pad);
-    if (file == nullptr) {
-      unref_pads(pads);
-      return false;
-    }
+    if (file == nullptr) return false;
     f.models.push_back(file);
     f.names.emplace_back(GST_PAD_NAME(pad));
+    f.inputs.push_back(file->model->input_size());
+    f.norms.push_back({file->mean, file->std});  // the model file's normalisation, as liquidcell
   }
   try {
     liquid::pipeline::EngineConfig config;
@@ -171,7 +231,7 @@ static bool build_engine(GstLiquidFusion* self, Fusion& f) {
     std::map<const LiquidModelFile*, int> model_ids;
     for (const auto* file : f.models)
       if (!model_ids.count(file)) model_ids[file] = engine->add_model(file->model);
-    int outputs = 0, neurons = 0;
+    int outputs = 0;
     for (size_t k = 0; k < pads.size(); ++k) {
       liquid::pipeline::StreamConfig stream;
       stream.name = f.names[k];
@@ -182,42 +242,86 @@ static bool build_engine(GstLiquidFusion* self, Fusion& f) {
                                                       : liquid_time_to_seconds(timeout);
       engine->add_stream(stream);
       outputs += f.models[k]->model->output_size();
-      neurons += f.models[k]->model->state_size();
     }
     auto head = head_path.empty() ? liquid_mean_fusion_head(f.models, f.names)
                                   : liquid_load_fusion_head(head_path, outputs);
-    f.quarks.clear();
-    if (head->kind() == liquid::pipeline::HeadKind::kClasses)
-      for (const auto& name : head->names()) f.quarks.push_back(g_quark_from_string(name.c_str()));
-    f.width = static_cast<int>(head->names().size());
     Fusion* fp = &f;
-    engine->set_fusion(std::move(head), [fp](const liquid::pipeline::Decision& d) {
-      fp->decided = true;
-      fp->values.assign(d.values.begin(), d.values.end());
-      fp->fresh.clear();
-      fp->stale.clear();
-      for (int id : d.fresh) fp->fresh.push_back(fp->names[size_t(id)].c_str());
-      for (int id : d.stale) fp->stale.push_back(fp->names[size_t(id)].c_str());
-    });
+    engine->set_fusion(std::move(head), [fp](const liquid::pipeline::Decision& d) { record_decision(*fp, d); });
     f.engine = std::move(engine);
-    f.neurons.resize(size_t(neurons));
   } catch (...) {
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("liquidfusion: cannot set up the fusion of %zu pads%s%s", pads.size(),
                                              head_path.empty() ? "" : " with head ", head_path.c_str()),
                       ("%s", liquid_current_exception_text().c_str()));
-    unref_pads(pads);
     return false;
   }
-  f.frames.assign(pads.size(), {});
-  f.warned_late.assign(pads.size(), 0);
-  for (size_t k = 0; k < pads.size(); ++k) {
-    pads[k]->stream = int(k);
-    f.frames[k].stream = int(k);
-    f.frames[k].values.resize(size_t(f.models[k]->model->input_size()));
+  for (size_t k = 0; k < pads.size(); ++k) pads[k]->stream = int(k);
+  return true;
+}
+
+// With config: the configuration's engine, built once (pads that come later only join it), and
+// each pad on the stream it names.
+static bool build_config_engine(GstLiquidFusion* self, Fusion& f, const std::vector<GstLiquidFusionPad*>& pads) {
+  const LiquidFusionConfig& config = *f.config;
+  if (!f.engine) {
+    try {
+      Fusion* fp = &f;
+      f.engine = config.make_engine([fp](const liquid::pipeline::Decision& d) { record_decision(*fp, d); });
+    } catch (...) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("liquidfusion: cannot set up %s", config.file().c_str()),
+                        ("%s", liquid_current_exception_text().c_str()));
+      return false;
+    }
+    f.names.clear();
+    f.inputs.clear();
+    for (int id = 0; id < f.engine->stream_count(); ++id) {
+      f.names.push_back(f.engine->stream_name(id));
+      f.inputs.push_back(config.inputs(id));
+    }
+    f.norms = config.normalization;
   }
-  f.dirty = false;
-  GST_INFO_OBJECT(self, "fusing %zu pads into %d %s", pads.size(), f.width, f.quarks.empty() ? "values" : "classes");
+  for (auto* pad : pads) {
+    const int id = config_stream_for_pad(self, config, pad);
+    if (id < 0) return false;
+    pad->stream = id;
+  }
+  return true;
+}
+
+// The engine for the pads there are now (with config: the file's engine, built once, and the pads
+// mapped onto it), then what follows from its head: the decision's width and class names, the
+// JSON writer, a reusable frame per stream.
+static bool build_engine(GstLiquidFusion* self, Fusion& f) {
+  auto pads = sink_pads(self);
+  if (pads.empty()) {
+    GST_ELEMENT_ERROR(self, CORE, PAD, ("liquidfusion: no sink pads"), ("request sink_%%u pads and link them"));
+    return false;
+  }
+  const bool rebuilt = !f.config || !f.engine;
+  const bool ok = f.config ? build_config_engine(self, f, pads) : build_pad_engine(self, f, pads);
+  const size_t pad_count = pads.size();
   unref_pads(pads);
+  if (!ok) return false;
+  f.dirty = false;
+  if (!rebuilt) return true;
+  const Engine& engine = *f.engine;
+  const auto& head = *engine.fusion();
+  f.quarks.clear();
+  if (head.kind() == liquid::pipeline::HeadKind::kClasses)
+    for (const auto& name : head.names()) f.quarks.push_back(g_quark_from_string(name.c_str()));
+  f.width = static_cast<int>(head.names().size());
+  f.json = std::make_unique<liquid::pipeline::DecisionJson>(head.names(), f.names);
+  const size_t streams = size_t(engine.stream_count());
+  f.frames.assign(streams, {});
+  f.warned_late.assign(streams, 0);
+  int neurons = 0;
+  for (size_t id = 0; id < streams; ++id) {
+    f.frames[id].stream = int(id);
+    f.frames[id].values.resize(size_t(f.inputs[id]));
+    neurons += engine.model(engine.stream_config(int(id)).model).state_size();
+  }
+  f.neurons.resize(size_t(neurons));
+  GST_INFO_OBJECT(self, "fusing %zu pads (%zu streams) into %d %s", pad_count, streams, f.width,
+                  f.quarks.empty() ? "values" : "classes");
   return true;
 }
 
@@ -225,11 +329,11 @@ static bool ensure_engine(GstLiquidFusion* self) {
   Fusion& f = *self->fusion;
   std::lock_guard<std::mutex> guard(f.lock);
   if (!f.dirty) return true;
-  if (f.engine) GST_WARNING_OBJECT(self, "the sink pads changed while running: every cell starts again");
+  if (f.engine && !f.config) GST_WARNING_OBJECT(self, "the sink pads changed while running: every cell starts again");
   return build_engine(self, f);
 }
 
-// Forgets one pad's cell: zero state, no last time, no latest output (neither fresh nor stale).
+// Forgets one stream's cell: zero state, no last time, no latest output (neither fresh nor stale).
 static void reset_stream(Engine& engine, int id) {
   if (!engine.has_reported(id)) return;
   auto st = engine.save_state();
@@ -251,18 +355,65 @@ static void reset_stream(Engine& engine, int id) {
 // ---------------------------------------------------------------------------------------------
 // GstAggregator
 
+static std::string str(const gchar* s) { return s ? s : ""; }
+
+// Reads the config (when set) and loads the models of the pads requested so far, and opens
+// decisions-location: a bad file fails the state change, naming the file and the field.
+static bool open_fusion(GstLiquidFusion* self, Fusion& fusion) {
+  GST_OBJECT_LOCK(self);
+  const std::string config = str(self->config_path), model = str(self->model_path), head = str(self->fusion_path),
+                    decisions = str(self->decisions_path);
+  GST_OBJECT_UNLOCK(self);
+  auto pads = sink_pads(self);
+  bool ok = true;
+  if (!config.empty()) {
+    // Why not both: the configuration names a model per stream and the head; a second source of
+    // them would be silently ignored, or silently win.
+    for (auto* pad : pads)
+      if (ok && !gst_liquid_fusion_pad_model(pad).empty()) {
+        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("liquidfusion: %s::model is set as well as config", GST_PAD_NAME(pad)),
+                          ("with config=%s the models come from its \"models\" and \"streams\"; unset the pad's model",
+                           config.c_str()));
+        ok = false;
+      }
+    if (ok && (!model.empty() || !head.empty())) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("liquidfusion: %s is set as well as config", model.empty() ? "fusion-location" : "model"),
+                        ("with config=%s the models and the head come from the file; unset model and fusion-location",
+                         config.c_str()));
+      ok = false;
+    }
+    if (ok) {
+      try {
+        fusion.config = LiquidFusionConfig::read(config);
+      } catch (...) {
+        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("liquidfusion: %s", liquid_current_exception_text().c_str()),
+                          ("config=%s", config.c_str()));
+        ok = false;
+      }
+    }
+    for (auto* pad : pads) ok = ok && config_stream_for_pad(self, *fusion.config, pad) >= 0;
+  } else {
+    for (auto* pad : pads) ok = ok && model_for_pad(self, fusion, pad) != nullptr;
+  }
+  unref_pads(pads);
+  if (ok && !decisions.empty()) {
+    fusion.decisions_file = std::fopen(decisions.c_str(), "w");
+    if (fusion.decisions_file == nullptr) {
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("liquidfusion: cannot write decisions-location '%s'", decisions.c_str()),
+                        GST_ERROR_SYSTEM);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 static gboolean gst_liquid_fusion_start(GstAggregator* agg) {
   auto* self = GST_LIQUID_FUSION(agg);
   auto fusion = std::make_unique<Fusion>();
-  // Load the models of the pads requested so far: a bad file fails the state change.
-  auto pads = sink_pads(self);
-  bool ok = true;
   {
     std::lock_guard<std::mutex> guard(fusion->lock);
-    for (auto* pad : pads) ok = ok && model_for_pad(self, *fusion, pad) != nullptr;
+    if (!open_fusion(self, *fusion)) return FALSE;
   }
-  unref_pads(pads);
-  if (!ok) return FALSE;
   GST_OBJECT_LOCK(self);
   self->fusion = fusion.release();
   GST_OBJECT_UNLOCK(self);
@@ -283,17 +434,25 @@ static bool is_gap(GstBuffer* buf) {
   return GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_GAP) && gst_buffer_get_size(buf) == 0;
 }
 
-// The pad holding the earliest queued frame (by running time; a buffer without PTS first, so that
-// its error surfaces), with a ref, or null. `all_eos`: no pad has data or can still get some.
-// `second`: the running time of the earliest queued frame of any other pad (NONE: none queued).
+// A pad's time-offset in nanoseconds: what its running times are shifted by on the fused timeline.
+static GstClockTime offset_ns(GstLiquidFusionPad* pad) {
+  return liquid_seconds_to_time(gst_liquid_fusion_pad_time_offset(pad));
+}
+
+// The pad holding the earliest queued frame on the fused timeline (running time + time-offset; a
+// buffer without PTS first, so that its error surfaces; ties to the lower stream id, as `liquid
+// stream` merges its sources), with a ref, or null. `running_time`: that frame's running time on
+// its pad. `all_eos`: no pad has data or can still get some. `second`: the fused time of the
+// earliest queued frame of any other pad (NONE: none queued).
 static GstAggregatorPad* earliest_pad(GstLiquidFusion* self, GstClockTime* running_time, bool* all_eos,
                                       GstClockTime* second = nullptr) {
   GstAggregatorPad* best = nullptr;
-  GstClockTime best_rt = GST_CLOCK_TIME_NONE, second_rt = GST_CLOCK_TIME_NONE;
+  GstClockTime best_t = GST_CLOCK_TIME_NONE, best_rt = GST_CLOCK_TIME_NONE, second_t = GST_CLOCK_TIME_NONE;
   *all_eos = true;
   GST_OBJECT_LOCK(self);
   for (GList* l = GST_ELEMENT(self)->sinkpads; l; l = l->next) {
     auto* pad = GST_AGGREGATOR_PAD(l->data);
+    auto* fpad = GST_LIQUID_FUSION_PAD(pad);
     GstBuffer* buf = gst_aggregator_pad_peek_buffer(pad);
     if (buf == nullptr) {
       if (!gst_aggregator_pad_is_eos(pad)) *all_eos = false;
@@ -301,23 +460,27 @@ static GstAggregatorPad* earliest_pad(GstLiquidFusion* self, GstClockTime* runni
     }
     *all_eos = false;
     const GstClockTime pts = GST_BUFFER_PTS(buf);
-    GstClockTime rt = GST_CLOCK_TIME_IS_VALID(pts) ? gst_liquid_fusion_pad_next_running_time(GST_LIQUID_FUSION_PAD(pad), pts) : 0;
+    GstClockTime rt = GST_CLOCK_TIME_IS_VALID(pts) ? gst_liquid_fusion_pad_next_running_time(fpad, pts) : 0;
     // A GAP (a GAP event, queued as an empty buffer) says the pad has nothing until its end: it
     // waits in the queue, keeping the others going, until the others are past that end.
     if (is_gap(buf) && GST_CLOCK_TIME_IS_VALID(rt) && GST_BUFFER_DURATION_IS_VALID(buf)) rt += GST_BUFFER_DURATION(buf);
     gst_buffer_unref(buf);
-    if (best == nullptr || rt < best_rt) {
-      second_rt = best_rt;
+    const GstClockTime t = GST_CLOCK_TIME_IS_VALID(pts) && GST_CLOCK_TIME_IS_VALID(rt) ? rt + offset_ns(fpad) : rt;
+    const bool earlier = best == nullptr || t < best_t ||
+                         (t == best_t && fpad->stream < GST_LIQUID_FUSION_PAD(best)->stream);
+    if (earlier) {
+      if (best) second_t = best_t;
       best = pad;
+      best_t = t;
       best_rt = rt;
-    } else if (!GST_CLOCK_TIME_IS_VALID(second_rt) || rt < second_rt) {
-      second_rt = rt;
+    } else if (!GST_CLOCK_TIME_IS_VALID(second_t) || t < second_t) {
+      second_t = t;
     }
   }
   if (best) gst_object_ref(best);
   GST_OBJECT_UNLOCK(self);
   *running_time = best_rt;
-  if (second) *second = second_rt;
+  if (second) *second = second_t;
   return best;
 }
 
@@ -332,12 +495,42 @@ static GstClockTime gst_liquid_fusion_get_next_time(GstAggregator* agg) {
   return rt;
 }
 
+// One output buffer for f.batch (the decisions of consecutive frames of one input buffer, or one
+// decision of the fusion's clock), PTS `pts`, K > 1 decisions spread over K hops; its meta holds
+// the last decision, `last`, and the neurons as they are now.
+static void push_output(Fusion& f, GstClockTime pts, GstClockTime hop, const std::vector<float>& last) {
+  if (f.batch.empty()) return;
+  const Engine& engine = *f.engine;
+  size_t n = 0;
+  for (int s = 0; s < engine.stream_count(); ++s) {
+    const Eigen::VectorXf h = engine.state(s);
+    std::copy_n(h.data(), h.size(), f.neurons.data() + n);
+    n += size_t(h.size());
+  }
+  const size_t count = f.batch.size() / last.size();
+  GstBuffer* out = nullptr;
+  if (f.pool && count == 1) gst_buffer_pool_acquire_buffer(f.pool, &out, nullptr);
+  if (out == nullptr) out = gst_buffer_new_allocate(nullptr, f.batch.size() * sizeof(float), nullptr);
+  gst_buffer_fill(out, 0, f.batch.data(), f.batch.size() * sizeof(float));
+  liquid_decision_add_meta(out, last, f.quarks, f.neurons, pts + (count - 1) * hop);
+  GST_BUFFER_PTS(out) = pts;
+  GST_BUFFER_DURATION(out) = count > 1 ? count * hop : GST_CLOCK_TIME_NONE;
+  f.out.push_back(out);
+  f.batch.clear();
+}
+
+static const float* normalize(const liquid::pipeline::FeatureNormalization& n, const float* x, float* scratch) {
+  if (n.mean.empty()) return x;
+  for (size_t i = 0; i < n.mean.size(); ++i) scratch[i] = (x[i] - n.mean[i]) / n.std[i];
+  return scratch;
+}
+
 // Steps the pad's cell with the frames of `buf` (its PTS at running time `rt`) from the pad's next
-// frame on, up to the first one after `until` (running time; at least one frame, all when NONE), so
-// that the other pads' frames in between come in time order. Fills `out` with the decisions made,
-// and sets `done` when the buffer has no frames left.
+// frame on, up to the first one after `until` (fused time; at least one frame, all when NONE), so
+// that the other pads' frames in between come in time order. Appends the decisions made to f.out
+// (buffers) and `messages`, and sets `done` when the buffer has no frames left.
 static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* pad, GstBuffer* buf, GstClockTime rt,
-                          GstClockTime until, GstBuffer** out, std::vector<GstStructure*>& messages, bool* done) {
+                          GstClockTime until, std::vector<GstStructure*>& messages, bool* done) {
   *done = true;
   const int id = pad->stream;
   if (id < 0 || id >= f.engine->stream_count()) return GST_FLOW_OK;  // came after the engine was built
@@ -352,23 +545,24 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
     return GST_FLOW_OK;
   }
   Engine& engine = *f.engine;
+  const double offset = gst_liquid_fusion_pad_time_offset(pad);
+  const GstClockTime shift = liquid_seconds_to_time(offset);
   size_t from = 0;
   GstClockTime from_offset = 0;
   gst_liquid_fusion_pad_get_next_frame(pad, &from, &from_offset);
-  const double t = liquid_time_to_seconds(rt + from_offset);
+  const double t = liquid_time_to_seconds(rt + from_offset) + offset;
   if (engine.has_reported(id) && t < engine.last_time(id)) {
     if (!f.warned_late[size_t(id)])
       GST_ELEMENT_WARNING(self, STREAM, FAILED,
                           ("liquidfusion: timestamp on %s went back from %" GST_TIME_FORMAT " to %" GST_TIME_FORMAT
-                           " (running time); dropping such buffers",
+                           " (fused time: running time + time-offset); dropping such buffers",
                            GST_PAD_NAME(pad), GST_TIME_ARGS(liquid_seconds_to_time(engine.last_time(id))),
-                           GST_TIME_ARGS(rt)),
+                           GST_TIME_ARGS(rt + from_offset + shift)),
                           (nullptr));
     f.warned_late[size_t(id)] = 1;
     return GST_FLOW_OK;
   }
   f.warned_late[size_t(id)] = 0;
-  const LiquidModelFile& file = *f.models[size_t(id)];
   auto& frame = f.frames[size_t(id)];
   const int width = static_cast<int>(frame.values.size());
   GstMapInfo in;
@@ -388,18 +582,20 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
   const bool post_states = self->post_states;
   GstSegment segment = GST_AGGREGATOR_PAD(GST_AGGREGATOR_SRC_PAD(self))->segment;
   GST_OBJECT_UNLOCK(self);
-  // Every frame steps the pad's cell at its own time (running time of the buffer + k hops); each
-  // decision goes into the output buffer, the last one also into its meta.
+  // Every frame steps the pad's cell at its own time (running time of the buffer + k hops, on the
+  // fused timeline). The decisions of consecutive frames go into one output buffer; one the
+  // fusion's clock made before a frame (at its own time) gets a buffer of its own.
   f.batch.clear();
-  GstClockTime first = GST_CLOCK_TIME_NONE, last = GST_CLOCK_TIME_NONE;
+  GstClockTime first = GST_CLOCK_TIME_NONE;
   size_t k = from;
   for (; k < frames.count; ++k) {
     const GstClockTime frame_rt = rt + k * frames.hop;
-    if (k > from && GST_CLOCK_TIME_IS_VALID(until) && frame_rt > until) break;  // another pad's frame first
-    const float* x = file.normalize(reinterpret_cast<const float*>(in.data) + k * size_t(width), frame.values.data());
+    if (k > from && GST_CLOCK_TIME_IS_VALID(until) && frame_rt + shift > until) break;  // another pad's frame first
+    const float* x = normalize(f.norms[size_t(id)], reinterpret_cast<const float*>(in.data) + k * size_t(width),
+                               frame.values.data());
     if (x != frame.values.data()) std::copy_n(x, frame.values.size(), frame.values.data());
-    frame.time = liquid_time_to_seconds(frame_rt);
-    f.decided = false;
+    frame.time = liquid_time_to_seconds(frame_rt) + offset;
+    f.n_made = 0;
     try {
       engine.process(frame);
     } catch (...) {
@@ -408,39 +604,37 @@ static GstFlowReturn step(GstLiquidFusion* self, Fusion& f, GstLiquidFusionPad* 
                         ("%s", liquid_current_exception_text().c_str()));
       return GST_FLOW_ERROR;
     }
-    if (!f.decided) continue;
-    f.batch.insert(f.batch.end(), f.values.begin(), f.values.end());
-    if (first == GST_CLOCK_TIME_NONE) first = frame_rt;
-    last = frame_rt;
-    if (post) {
-      GstStructure* message = liquid_decision_structure(&segment, frame_rt, f.values, f.quarks);
-      gst_structure_set(message, "pad", G_TYPE_STRING, GST_PAD_NAME(pad), nullptr);
-      liquid_structure_set_strings(message, "fresh", f.fresh);
-      liquid_structure_set_strings(message, "stale", f.stale);
-      if (post_states) {
-        const Eigen::VectorXf h = engine.state(id);
-        liquid_structure_set_floats(message, "states", std::span<const float>(h.data(), size_t(h.size())));
+    for (size_t j = 0; j < f.n_made; ++j) {
+      const Made& d = f.made[j];
+      const bool by_frame = j + 1 == f.n_made && d.time == frame.time;
+      const GstClockTime pts = by_frame ? frame_rt + shift : liquid_seconds_to_time(d.time);
+      if (by_frame) {
+        if (f.batch.empty()) first = pts;
+        f.batch.insert(f.batch.end(), d.values.begin(), d.values.end());
+        f.last.assign(d.values.begin(), d.values.end());
+      } else {
+        push_output(f, first, frames.hop, f.last);  // the frames' decisions before it
+        f.batch.assign(d.values.begin(), d.values.end());
+        push_output(f, pts, 0, d.values);
       }
-      messages.push_back(message);
+      if (post) {
+        GstStructure* message = liquid_decision_structure(&segment, pts, d.values, f.quarks);
+        if (by_frame) gst_structure_set(message, "pad", G_TYPE_STRING, GST_PAD_NAME(pad), nullptr);
+        liquid_structure_set_strings(message, "fresh", d.fresh);
+        liquid_structure_set_strings(message, "stale", d.stale);
+        if (!d.explanation.empty()) gst_structure_set(message, "explanation", G_TYPE_STRING, d.explanation.c_str(), nullptr);
+        if (post_states && by_frame) {
+          const Eigen::VectorXf h = engine.state(id);
+          liquid_structure_set_floats(message, "states", std::span<const float>(h.data(), size_t(h.size())));
+        }
+        messages.push_back(message);
+      }
     }
   }
   gst_buffer_unmap(buf, &in);
   *done = k >= frames.count;
   gst_liquid_fusion_pad_set_next_frame(pad, *done ? 0 : k, *done ? 0 : k * frames.hop);
-  if (f.batch.empty()) return GST_FLOW_OK;
-  size_t n = 0;
-  for (int s = 0; s < engine.stream_count(); ++s) {
-    const Eigen::VectorXf h = engine.state(s);
-    std::copy_n(h.data(), h.size(), f.neurons.data() + n);
-    n += size_t(h.size());
-  }
-  *out = nullptr;
-  if (f.pool && f.batch.size() == f.values.size()) gst_buffer_pool_acquire_buffer(f.pool, out, nullptr);
-  if (*out == nullptr) *out = gst_buffer_new_allocate(nullptr, f.batch.size() * sizeof(float), nullptr);
-  gst_buffer_fill(*out, 0, f.batch.data(), f.batch.size() * sizeof(float));
-  liquid_decision_add_meta(*out, f.values, f.quarks, f.neurons, last);
-  GST_BUFFER_PTS(*out) = first;
-  GST_BUFFER_DURATION(*out) = f.batch.size() > f.values.size() ? last - first + frames.hop : GST_CLOCK_TIME_NONE;
+  push_output(f, first, frames.hop, f.last);
   return GST_FLOW_OK;
 }
 
@@ -455,9 +649,10 @@ static GstFlowReturn gst_liquid_fusion_aggregate(GstAggregator* agg, gboolean /*
   if (pad == nullptr) return all_eos ? GST_FLOW_EOS : GST_AGGREGATOR_FLOW_NEED_DATA;
   GstBuffer* buf = gst_aggregator_pad_peek_buffer(pad);
   GstFlowReturn ret = GST_FLOW_OK;
-  GstBuffer* out = nullptr;
   std::vector<GstStructure*>& messages = f.messages;
+  std::vector<GstBuffer*>& out = f.out;
   messages.clear();
+  out.clear();
   if (buf) {
     GST_LOG_OBJECT(pad, "frame at running time %" GST_TIME_FORMAT, GST_TIME_ARGS(rt));
     // The buffer's own PTS in running time (rt is its next frame's).
@@ -467,7 +662,7 @@ static GstFlowReturn gst_liquid_fusion_aggregate(GstAggregator* agg, gboolean /*
     bool done = true;
     {
       std::lock_guard<std::mutex> guard(f.lock);
-      ret = step(self, f, fusion_pad, buf, buf_rt, until, &out, messages, &done);
+      ret = step(self, f, fusion_pad, buf, buf_rt, until, messages, &done);
     }
     gst_buffer_unref(buf);
     if (done || ret != GST_FLOW_OK) {
@@ -478,12 +673,26 @@ static GstFlowReturn gst_liquid_fusion_aggregate(GstAggregator* agg, gboolean /*
   gst_object_unref(pad);
   for (GstStructure* message : messages) liquid_post_decision(GST_ELEMENT(self), message);
   messages.clear();
-  if (out == nullptr) return ret;
+  if (out.empty() || ret != GST_FLOW_OK) {
+    for (GstBuffer* b : out) gst_buffer_unref(b);
+    out.clear();
+    return ret;
+  }
+  // The output timeline is the fused one: PTS are running time + the pads' time-offsets.
+  const GstClockTime first = GST_BUFFER_PTS(out.front()), last = GST_BUFFER_PTS(out.back());
   GST_OBJECT_LOCK(self);
-  GST_AGGREGATOR_PAD(GST_AGGREGATOR_SRC_PAD(self))->segment.position = rt;
+  GST_AGGREGATOR_PAD(GST_AGGREGATOR_SRC_PAD(self))->segment.position = last;
   GST_OBJECT_UNLOCK(self);
-  gst_aggregator_selected_samples(agg, rt, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, nullptr);
-  return gst_aggregator_finish_buffer(agg, out);
+  gst_aggregator_selected_samples(agg, first, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, nullptr);
+  if (out.size() == 1) {
+    GstBuffer* b = out.front();
+    out.clear();
+    return gst_aggregator_finish_buffer(agg, b);
+  }
+  GstBufferList* list = gst_buffer_list_new_sized(guint(out.size()));
+  for (GstBuffer* b : out) gst_buffer_list_add(list, b);
+  out.clear();
+  return gst_aggregator_finish_buffer_list(agg, list);
 }
 
 static GstFlowReturn gst_liquid_fusion_update_src_caps(GstAggregator* agg, GstCaps* caps, GstCaps** ret) {
@@ -505,39 +714,17 @@ static gboolean gst_liquid_fusion_negotiated_src_caps(GstAggregator* agg, GstCap
   return TRUE;
 }
 
-// Caps: the pad's model input width is what the pad wants, but any feature caps are accepted here so
-// that the CAPS event can say which widths disagree (else upstream would only see not-negotiated).
+// Caps: the pad's model input width is what the pad wants, but any feature caps are offered and
+// accepted here so that the CAPS event can say which widths disagree (had the caps query answered
+// with the model's width, a source of fixed width such as liquidseriessrc would fail with a bare
+// not-negotiated, naming neither width).
 static gboolean gst_liquid_fusion_sink_query(GstAggregator* agg, GstAggregatorPad* aggpad, GstQuery* query) {
-  auto* self = GST_LIQUID_FUSION(agg);
   if (GST_QUERY_TYPE(query) == GST_QUERY_ACCEPT_CAPS) {
     GstCaps* caps = nullptr;
     gst_query_parse_accept_caps(query, &caps);
     GstCaps* templ = gst_pad_get_pad_template_caps(GST_PAD(aggpad));
     gst_query_set_accept_caps_result(query, gst_caps_is_subset(caps, templ));
     gst_caps_unref(templ);
-    return TRUE;
-  }
-  if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
-    int width = 0;
-    GST_OBJECT_LOCK(self);
-    Fusion* f = self->fusion;
-    GST_OBJECT_UNLOCK(self);
-    if (f) {
-      const std::string path = pad_model_path(self, GST_LIQUID_FUSION_PAD(aggpad));
-      std::lock_guard<std::mutex> guard(f->lock);
-      if (auto it = f->files.find(path); it != f->files.end()) width = it->second->model->input_size();
-    }
-    GstCaps* caps = width > 0 ? gst_caps_new_simple(LIQUID_FEATURES_MEDIA_TYPE, "width", G_TYPE_INT, width, nullptr)
-                              : gst_pad_get_pad_template_caps(GST_PAD(aggpad));
-    GstCaps* filter = nullptr;
-    gst_query_parse_caps(query, &filter);
-    if (filter) {
-      GstCaps* both = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
-      gst_caps_unref(caps);
-      caps = both;
-    }
-    gst_query_set_caps_result(query, caps);
-    gst_caps_unref(caps);
     return TRUE;
   }
   return GST_AGGREGATOR_CLASS(gst_liquid_fusion_parent_class)->sink_query(agg, aggpad, query);
@@ -554,20 +741,42 @@ static GstFlowReturn gst_liquid_fusion_sink_event_pre_queue(GstAggregator* agg, 
     int width = 0;
     gst_structure_get_int(gst_caps_get_structure(caps, 0), "width", &width);
     Fusion& f = *self->fusion;
+    auto* pad = GST_LIQUID_FUSION_PAD(aggpad);
     std::lock_guard<std::mutex> guard(f.lock);
-    const LiquidModelFile* file = model_for_pad(self, f, GST_LIQUID_FUSION_PAD(aggpad));
-    if (file == nullptr) {
-      gst_event_unref(event);
-      return GST_FLOW_ERROR;
-    }
-    if (width != file->model->input_size()) {
-      GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
-                        ("liquidfusion: the features on %s are %d wide but model '%s' takes %d inputs",
-                         GST_PAD_NAME(aggpad), width, file->path.c_str(), file->model->input_size()),
-                        ("caps %" GST_PTR_FORMAT, caps));
+    // Upstream sends its sticky caps again with every buffer it tries: one error is enough.
+    if (width > 0 && width == pad->refused_width) {
       gst_event_unref(event);
       return GST_FLOW_NOT_NEGOTIATED;
     }
+    int expected = 0;
+    std::string what;  // "FILE: streams[1] 'voice' (model ...)" or "model 'FILE'"
+    if (f.config) {
+      const int id = config_stream_for_pad(self, *f.config, pad);
+      if (id < 0) {
+        gst_event_unref(event);
+        return GST_FLOW_ERROR;
+      }
+      expected = f.config->inputs(id);
+      what = f.config->file() + ": " + f.config->describe(id);
+    } else {
+      const LiquidModelFile* file = model_for_pad(self, f, pad);
+      if (file == nullptr) {
+        gst_event_unref(event);
+        return GST_FLOW_ERROR;
+      }
+      expected = file->model->input_size();
+      what = "model '" + file->path + "'";
+    }
+    if (width != expected) {
+      GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                        ("liquidfusion: %s takes %d inputs, but the features on %s are %d wide", what.c_str(), expected,
+                         GST_PAD_NAME(aggpad), width),
+                        ("caps %" GST_PTR_FORMAT, caps));
+      pad->refused_width = width;
+      gst_event_unref(event);
+      return GST_FLOW_NOT_NEGOTIATED;
+    }
+    pad->refused_width = 0;
   }
   return GST_AGGREGATOR_CLASS(gst_liquid_fusion_parent_class)->sink_event_pre_queue(agg, aggpad, event);
 }
@@ -649,6 +858,8 @@ static void gst_liquid_fusion_set_property(GObject* object, guint id, const GVal
   switch (id) {
     case PROP_MODEL: g_free(self->model_path); self->model_path = g_value_dup_string(value); break;
     case PROP_FUSION_LOCATION: g_free(self->fusion_path); self->fusion_path = g_value_dup_string(value); break;
+    case PROP_CONFIG: g_free(self->config_path); self->config_path = g_value_dup_string(value); break;
+    case PROP_DECISIONS_LOCATION: g_free(self->decisions_path); self->decisions_path = g_value_dup_string(value); break;
     case PROP_TIMEOUT: self->timeout = g_value_get_uint64(value); break;
     case PROP_POST_MESSAGES: self->post_messages = g_value_get_boolean(value); break;
     case PROP_POST_STATES: self->post_states = g_value_get_boolean(value); break;
@@ -663,6 +874,8 @@ static void gst_liquid_fusion_get_property(GObject* object, guint id, GValue* va
   switch (id) {
     case PROP_MODEL: g_value_set_string(value, self->model_path); break;
     case PROP_FUSION_LOCATION: g_value_set_string(value, self->fusion_path); break;
+    case PROP_CONFIG: g_value_set_string(value, self->config_path); break;
+    case PROP_DECISIONS_LOCATION: g_value_set_string(value, self->decisions_path); break;
     case PROP_TIMEOUT: g_value_set_uint64(value, self->timeout); break;
     case PROP_POST_MESSAGES: g_value_set_boolean(value, self->post_messages); break;
     case PROP_POST_STATES: g_value_set_boolean(value, self->post_states); break;
@@ -675,6 +888,8 @@ static void gst_liquid_fusion_finalize(GObject* object) {
   auto* self = GST_LIQUID_FUSION(object);
   g_free(self->model_path);
   g_free(self->fusion_path);
+  g_free(self->config_path);
+  g_free(self->decisions_path);
   delete self->fusion;
   G_OBJECT_CLASS(gst_liquid_fusion_parent_class)->finalize(object);
 }
@@ -707,7 +922,8 @@ static void gst_liquid_fusion_class_init(GstLiquidFusionClass* klass) {
       gobject_class, PROP_TIMEOUT,
       g_param_spec_uint64("timeout", "Timeout",
                           "Nanoseconds without a buffer after which a pad is stale in the decisions (its output "
-                          "enters the head as zeros); GST_CLOCK_TIME_NONE (18446744073709551615): never",
+                          "enters the head as zeros); GST_CLOCK_TIME_NONE (18446744073709551615): never. With "
+                          "config: each stream's \"timeout\" instead",
                           1, G_MAXUINT64, kDefaultTimeout, ready));
   g_object_class_install_property(
       gobject_class, PROP_POST_MESSAGES,
@@ -720,6 +936,22 @@ static void gst_liquid_fusion_class_init(GstLiquidFusionClass* klass) {
                            "decision (field \"states\", floats; the message's \"pad\" names the cell)",
                            FALSE, playing));
 
+  // The configuration `liquid stream` runs, so that a pipeline and `liquid stream` decide alike from
+  // one file (liquid_fusion_config.h says what is taken from it).
+  g_object_class_install_property(
+      gobject_class, PROP_CONFIG,
+      g_param_spec_string("config", "Stream configuration",
+                          "Stream configuration JSON (the file `liquid stream` reads): its models, streams (dt_scale, "
+                          "timeout, reset_after, encoder normalization of audio and video), fusion (heads, rules, "
+                          "reasons) and decision mode; its sources and outputs are not used. Pads feed the streams "
+                          "they name (sink_N::stream=NAME) or sink_N the N-th. Excludes model and fusion-location",
+                          nullptr, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_DECISIONS_LOCATION,
+      g_param_spec_string("decisions-location", "Decisions location",
+                          "Also write every decision to this file as a JSON line, as `liquid stream` writes its "
+                          "outputs.decisions (time, values, class, fresh, stale, samples, explanation); unset: none",
+                          nullptr, ready));
   gst_element_class_add_static_pad_template_with_gtype(element_class, &sink_template, GST_TYPE_LIQUID_FUSION_PAD);
   gst_element_class_add_static_pad_template_with_gtype(element_class, &src_template, GST_TYPE_AGGREGATOR_PAD);
   gst_element_class_set_static_metadata(
@@ -746,6 +978,8 @@ static void gst_liquid_fusion_class_init(GstLiquidFusionClass* klass) {
 static void gst_liquid_fusion_init(GstLiquidFusion* self) {
   self->model_path = nullptr;
   self->fusion_path = nullptr;
+  self->config_path = nullptr;
+  self->decisions_path = nullptr;
   self->timeout = kDefaultTimeout;
   self->post_messages = TRUE;
   self->post_states = FALSE;

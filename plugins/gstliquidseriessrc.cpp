@@ -18,7 +18,7 @@ GST_DEBUG_CATEGORY_STATIC(liquid_series_src_debug);
 namespace {
 
 enum { PROP_0, PROP_LOCATION, PROP_COLUMNS, PROP_TIME_COLUMN, PROP_IS_LIVE, PROP_SPEED, PROP_MASKS, PROP_TIME_SINCE,
-       PROP_NORMALIZATION };
+       PROP_NORMALIZATION, PROP_ABSOLUTE_TIMES };
 
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> out;
@@ -36,6 +36,7 @@ struct Series {
   bool discont = true;  // the next buffer starts a new run (the first, or after a seek)
   bool live = false;
   double speed = 1.0;
+  double origin = 0.0;  // not live: PTS = row time - origin (the first row's time, or 0: absolute-times)
   GstClockTime first_running = GST_CLOCK_TIME_NONE;  // live: running time of the first row
 
   ~Series() {
@@ -52,7 +53,7 @@ struct _GstLiquidSeriesSrc {
   GstPushSrc parent;
   // Properties (GST_OBJECT_LOCK).
   gchar *location, *columns, *time_column, *normalization;
-  gboolean is_live, masks, time_since;
+  gboolean is_live, masks, time_since, absolute_times;
   gdouble speed;
   Series* series;          // between start() and stop()
   GstClockID clock_id;     // the pacing wait in progress (GST_OBJECT_LOCK)
@@ -78,6 +79,7 @@ static gboolean gst_liquid_series_src_start(GstBaseSrc* base) {
   auto series = std::make_unique<Series>();
   series->live = self->is_live;
   series->speed = self->speed;
+  const bool absolute = self->absolute_times;
   GST_OBJECT_UNLOCK(self);
   if (location.empty()) {
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("liquidseriessrc: no CSV file set"),
@@ -110,6 +112,14 @@ static gboolean gst_liquid_series_src_start(GstBaseSrc* base) {
     GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("liquidseriessrc: cannot set up the series encoder for '%s'",
                                                 location.c_str()),
                       ("%s", liquid_current_exception_text().c_str()));
+    return FALSE;
+  }
+  if (series->csv.rows() > 0 && !absolute) series->origin = series->csv.times[0];
+  if (absolute && series->csv.rows() > 0 && series->csv.times[0] < 0) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("liquidseriessrc: '%s' line %d: time %g s is before 0, which "
+                                             "absolute-times cannot stamp", location.c_str(), series->csv.lines[0],
+                                             series->csv.times[0]),
+                      ("unset absolute-times to stamp rows relative to the first"));
     return FALSE;
   }
   series->pool = liquid_float_pool_new(nullptr, series->encoder->width());
@@ -176,7 +186,7 @@ static GstFlowReturn gst_liquid_series_src_create(GstPushSrc* push, GstBuffer** 
   if (s.next_row >= s.csv.rows()) return GST_FLOW_EOS;
   const size_t row = s.next_row;
   const double since_first = s.csv.times[row] - s.csv.times[0];
-  GstClockTime pts = liquid_seconds_to_time(since_first);
+  GstClockTime pts = liquid_seconds_to_time(s.csv.times[row] - s.origin);
   if (s.live) {
     if (GstClock* clock = gst_element_get_clock(GST_ELEMENT(self))) {
       gboolean ok = TRUE;
@@ -186,7 +196,7 @@ static GstFlowReturn gst_liquid_series_src_create(GstPushSrc* push, GstBuffer** 
         ok = wait_until(self, clock, s.first_running + liquid_seconds_to_time(since_first / s.speed));
       gst_object_unref(clock);
       if (!ok) return GST_FLOW_FLUSHING;
-      pts += s.first_running;
+      pts = s.first_running + liquid_seconds_to_time(since_first);
     }
   }
   GstBuffer* buf = nullptr;
@@ -218,7 +228,7 @@ static GstFlowReturn gst_liquid_series_src_create(GstPushSrc* push, GstBuffer** 
 }
 
 // Files (not live) seek in time: the next row is the first at or after the segment's start (times
-// relative to the first row), the encoder starts afresh (its time-since channels), and that row's
+// relative to the first row, or absolute with absolute-times), the encoder starts afresh (its time-since channels), and that row's
 // buffer is DISCONT. A rate other than 1 or a stop are GstBaseSrc's; the rows keep their own times.
 static gboolean gst_liquid_series_src_is_seekable(GstBaseSrc* base) {
   auto* self = GST_LIQUID_SERIES_SRC(base);
@@ -234,7 +244,7 @@ static gboolean gst_liquid_series_src_do_seek(GstBaseSrc* base, GstSegment* segm
   if (s == nullptr || segment->format != GST_FORMAT_TIME) return FALSE;
   const double start = liquid_time_to_seconds(segment->start);
   size_t row = 0;
-  while (row < s->csv.rows() && s->csv.times[row] - s->csv.times[0] < start - 1e-9) ++row;
+  while (row < s->csv.rows() && s->csv.times[row] - s->origin < start - 1e-9) ++row;
   s->next_row = row;
   s->discont = true;
   s->encoder->reset();
@@ -245,7 +255,7 @@ static gboolean gst_liquid_series_src_do_seek(GstBaseSrc* base, GstSegment* segm
   return TRUE;
 }
 
-// Duration: the last row's time after the first's.
+// Duration: the last row's PTS (its time after the first's, or its own time with absolute-times).
 static gboolean gst_liquid_series_src_query(GstBaseSrc* base, GstQuery* query) {
   auto* self = GST_LIQUID_SERIES_SRC(base);
   if (GST_QUERY_TYPE(query) == GST_QUERY_DURATION && self->series && self->series->csv.rows() > 0) {
@@ -253,7 +263,7 @@ static gboolean gst_liquid_series_src_query(GstBaseSrc* base, GstQuery* query) {
     gst_query_parse_duration(query, &format, nullptr);
     if (format == GST_FORMAT_TIME) {
       const auto& times = self->series->csv.times;
-      gst_query_set_duration(query, GST_FORMAT_TIME, liquid_seconds_to_time(times.back() - times.front()));
+      gst_query_set_duration(query, GST_FORMAT_TIME, liquid_seconds_to_time(times.back() - self->series->origin));
       return TRUE;
     }
   }
@@ -296,6 +306,7 @@ static void gst_liquid_series_src_set_property(GObject* object, guint id, const 
     case PROP_SPEED: self->speed = g_value_get_double(value); break;
     case PROP_MASKS: self->masks = g_value_get_boolean(value); break;
     case PROP_TIME_SINCE: self->time_since = g_value_get_boolean(value); break;
+    case PROP_ABSOLUTE_TIMES: self->absolute_times = g_value_get_boolean(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -313,6 +324,7 @@ static void gst_liquid_series_src_get_property(GObject* object, guint id, GValue
     case PROP_SPEED: g_value_set_double(value, self->speed); break;
     case PROP_MASKS: g_value_set_boolean(value, self->masks); break;
     case PROP_TIME_SINCE: g_value_set_boolean(value, self->time_since); break;
+    case PROP_ABSOLUTE_TIMES: g_value_set_boolean(value, self->absolute_times); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -370,6 +382,12 @@ static void gst_liquid_series_src_class_init(GstLiquidSeriesSrcClass* klass) {
   g_object_class_install_property(gobject_class, PROP_TIME_SINCE,
       g_param_spec_boolean("time-since", "Time since",
                            "Append per column the seconds since its previous observation", TRUE, flags));
+  // Why: to fuse the series with streams recorded elsewhere on one timeline (liquidfusion), the
+  // rows need their own times, not the time since the file's first row.
+  g_object_class_install_property(gobject_class, PROP_ABSOLUTE_TIMES,
+      g_param_spec_boolean("absolute-times", "Absolute times",
+                           "Not live: stamp each row with its own time (PTS = the time column in seconds, e.g. "
+                           "Unix time for dates) instead of its time since the first row", FALSE, flags));
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
@@ -395,6 +413,7 @@ static void gst_liquid_series_src_init(GstLiquidSeriesSrc* self) {
   self->is_live = FALSE;
   self->masks = TRUE;
   self->time_since = TRUE;
+  self->absolute_times = FALSE;
   self->speed = 1.0;
   self->series = nullptr;
   self->clock_id = nullptr;

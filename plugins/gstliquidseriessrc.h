@@ -1,6 +1,7 @@
 // liquidseriessrc: a CSV time series (sensors/csv_series.h) as other/liquid-features buffers, one a
 // row, stamped with the rows' real times relative to the first row (irregular rows give irregular
-// timestamps; caps rate=0/1). Each frame is the series encoder's (encoders/series_features.h):
+// timestamps; caps rate=0/1), or with absolute-times=true (not live) with the rows' own times, so
+// that liquidfusion can put the series on one timeline with other recordings. Each frame is the series encoder's (encoders/series_features.h):
 // normalised values, then optional 1/0 observed masks and seconds-since-last-observation channels,
 // so a missing value reaches the model as "missing" rather than as a zero reading.
 //

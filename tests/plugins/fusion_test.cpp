@@ -3,6 +3,10 @@
 // stale; EOS on one pad lets the others go on and EOS goes out when all are done; a flush resets the
 // pad's cell; a timestamp that goes back is dropped with a warning; a width mismatch fails
 // negotiation naming both widths; a bad model is an element error; latency queries add `latency`.
+// With `config` (a `liquid stream` configuration): the pads feed the streams they name, on one
+// timeline by their time-offsets (clips of one stream on pads of their own, each cell restarting by
+// reset_after), the heads' reasons in the messages and the decisions file, the decision clock's
+// commits in buffers of their own; an unknown stream or a wrong width names the file and the field.
 #include <cmath>
 #include <fstream>
 #include <numeric>
@@ -453,6 +457,155 @@ TEST_F(FusionTest, AHeadFileOfTheWrongSizeIsAnElementError) {
   g_error_free(err);
   g_free(debug);
   gst_message_unref(m);
+}
+
+// A configuration over the two test models: "room" (model B, 3 inputs, series) and "voice" (model
+// A, 4 inputs, audio z-scored by the given mean and std, a new episode after 1 s of silence), a
+// command head that commits 0.25 s after the voice stops, and an occupancy-like head on the room.
+struct Config {
+  std::string model_a = write_model("fusion_a.safetensors", 4, 3), model_b = write_model("fusion_b.safetensors", 3, 5);
+  std::string path = (temp_dir() / "fusion_config.json").string();
+  Config() {
+    std::ofstream(path) << R"({
+  "models": {"a": ")" << model_a << R"(", "b": ")" << model_b << R"("},
+  "streams": [
+    {"name": "room", "model": "b", "timeout": 1000, "source": {"kind": "csv", "path": "unused.csv"},
+     "encoder": {"kind": "series", "normalization": "none"}},
+    {"name": "voice", "model": "a", "timeout": 0.5, "reset_after": 1, "source": {"kind": "wav", "path": "unused.wav"},
+     "encoder": {"kind": "audio", "normalization": {"mean": [0.1, 0, 0, -0.1], "std": [2, 2, 2, 2]}}}
+  ],
+  "fusion": {"head": "heads", "heads": [
+    {"name": "command", "stream": "voice", "kind": "classes", "threshold": 0.0, "endpoint": 0.25, "reasons": 2},
+    {"name": "room", "stream": "room", "kind": "classes", "reasons": 2}]}
+})";
+  }
+};
+
+// Room frames at 99, 101 and 300 s (sink_0, the first stream by order); one clip at 100 s on
+// sink_1 (three frames in one buffer, 10 ms apart), the same clip at 200 s on sink_2 (two frames).
+TEST_F(FusionTest, AConfigRunsItsHeadsOnOneTimelineWithTheReasons) {
+  const Config c;
+  const std::string& config = c.path;
+  const std::string decisions = (temp_dir() / "fusion_decisions.jsonl").string();
+  GstElement* element = gst_element_factory_make("liquidfusion", nullptr);
+  g_object_set(element, "config", config.c_str(), "decisions-location", decisions.c_str(), nullptr);
+  GstPad* pads[3];
+  for (auto*& pad : pads) pad = gst_element_request_pad_simple(element, "sink_%u");
+  g_object_set(pads[1], "stream", "voice", "time-offset", 100.0, nullptr);
+  g_object_set(pads[2], "stream", "voice", "time-offset", 200.0, nullptr);
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(element, bus);
+  GstHarness* room = gst_harness_new_with_element(element, "sink_0", "src");
+  GstHarness* clip1 = gst_harness_new_with_element(element, "sink_1", nullptr);
+  GstHarness* clip2 = gst_harness_new_with_element(element, "sink_2", nullptr);
+  gst_harness_set_src_caps_str(room, "other/liquid-features,width=3");
+  gst_harness_set_src_caps_str(clip1, "other/liquid-features,width=4");
+  gst_harness_set_src_caps_str(clip2, "other/liquid-features,width=4");
+  std::vector<float> three, two;
+  for (int k = 0; k < 3; ++k) {
+    const auto x = input(4, k);
+    three.insert(three.end(), x.begin(), x.end());
+    if (k < 2) two.insert(two.end(), x.begin(), x.end());
+  }
+  ASSERT_EQ(gst_harness_push(clip1, float_buffer(three, 0, 30 * GST_MSECOND)), GST_FLOW_OK);
+  ASSERT_EQ(gst_harness_push(clip2, float_buffer(two, 0, 20 * GST_MSECOND)), GST_FLOW_OK);
+  for (GstClockTime t : {99 * GST_SECOND, 101 * GST_SECOND, 300 * GST_SECOND})
+    ASSERT_EQ(gst_harness_push(room, float_buffer(input(3, int(t / GST_SECOND)), t)), GST_FLOW_OK);
+  for (GstHarness* h : {clip1, clip2, room}) ASSERT_TRUE(gst_harness_push_event(h, gst_event_new_eos()));
+
+  // Fused time order: room 99; the clip's three frames (one buffer); its commit at 100.02 + 0.25;
+  // room 101; the second clip (one buffer); its commit at 200.01 + 0.25; room 300.
+  const std::vector<GstClockTime> want = {99 * GST_SECOND, 100 * GST_SECOND, 100270 * GST_MSECOND, 101 * GST_SECOND,
+                                          200 * GST_SECOND, 200260 * GST_MSECOND, 300 * GST_SECOND};
+  const std::vector<size_t> sizes = {1, 3, 1, 1, 2, 1, 1};
+  std::vector<std::vector<float>> got;
+  for (size_t k = 0; k < want.size(); ++k) {
+    GstBuffer* out = gst_harness_pull(room);
+    ASSERT_NE(out, nullptr);
+    EXPECT_NEAR(double(GST_BUFFER_PTS(out)), double(want[k]), 1000.0) << "buffer " << k;
+    got.push_back(floats(out));
+    EXPECT_EQ(got.back().size(), sizes[k] * 6) << "buffer " << k;  // command: 3 classes, room: 3
+    gst_buffer_unref(out);
+  }
+  // Each clip starts from the zero state (reset_after): the same first frame, the same command.
+  for (size_t i = 0; i < 3; ++i) EXPECT_FLOAT_EQ(got[1][i], got[4][i]) << i;
+
+  std::vector<GstMessage*> messages;
+  while (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT)) messages.push_back(m);
+  ASSERT_EQ(messages.size(), 10u);
+  int commits = 0;
+  for (auto* m : messages) {
+    const GstStructure* st = gst_message_get_structure(m);
+    const char* why = gst_structure_get_string(st, "explanation");
+    ASSERT_NE(why, nullptr);
+    EXPECT_EQ(std::string(why).rfind("{\"trigger\":", 0), 0u) << why;
+    const bool commit = std::string(why).find("\"heard\":true") != std::string::npos;
+    commits += commit;
+    // A commit of the decision clock was made by no pad's frame.
+    EXPECT_EQ(gst_structure_get_string(st, "pad") == nullptr, commit) << why;
+  }
+  EXPECT_EQ(commits, 2);
+  EXPECT_EQ(strings(gst_message_get_structure(messages[1]), "fresh"), (std::vector<std::string>{"room", "voice"}));
+  for (auto* m : messages) gst_message_unref(m);
+
+  for (GstHarness* h : {clip2, clip1, room}) gst_harness_teardown(h);
+  for (auto* pad : pads) gst_object_unref(pad);
+  gst_object_unref(element);
+  gst_object_unref(bus);
+  // The file holds what `liquid stream` would write: a JSON line per decision, with the reasons.
+  std::ifstream in(decisions);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    EXPECT_EQ(line.rfind("{\"time\":", 0), 0u) << line;
+    EXPECT_NE(line.find(",\"explanation\":{\"trigger\":"), std::string::npos) << line;
+  }
+  EXPECT_EQ(lines, 10);
+}
+
+TEST_F(FusionTest, AConfigNamesTheFileAndFieldOfAnUnknownStreamOrAWrongWidth) {
+  const Config c;
+  const std::string& config = c.path;
+  {
+    GstElement* element = gst_element_factory_make("liquidfusion", nullptr);
+    g_object_set(element, "config", config.c_str(), nullptr);
+    GstPad* pad = gst_element_request_pad_simple(element, "sink_%u");
+    g_object_set(pad, "stream", "kitchen", nullptr);
+    GstBus* bus = gst_bus_new();
+    gst_element_set_bus(element, bus);
+    EXPECT_EQ(gst_element_set_state(element, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+    const std::string error = bus_error(bus);
+    EXPECT_NE(error.find(config + ": streams[].name: no stream is named \"kitchen\" (sink_0::stream); expected one of "
+                                  "\"room\", \"voice\""),
+              std::string::npos)
+        << error;
+    gst_element_set_state(element, GST_STATE_NULL);
+    gst_element_release_request_pad(element, pad);
+    gst_object_unref(pad);
+    gst_object_unref(bus);
+    gst_object_unref(element);
+  }
+  {
+    GstElement* element = gst_element_factory_make("liquidfusion", nullptr);
+    g_object_set(element, "config", config.c_str(), nullptr);
+    GstPad* pad = gst_element_request_pad_simple(element, "sink_%u");
+    g_object_set(pad, "stream", "voice", nullptr);
+    GstBus* bus = gst_bus_new();
+    gst_element_set_bus(element, bus);
+    GstHarness* h = gst_harness_new_with_element(element, "sink_0", "src");
+    gst_harness_set_src_caps_str(h, "other/liquid-features,width=3");
+    EXPECT_EQ(gst_harness_push(h, float_buffer(input(3, 0), 0)), GST_FLOW_NOT_NEGOTIATED);
+    const std::string error = bus_error(bus);
+    EXPECT_NE(error.find(config + ": streams[1] 'voice' (model 'a', " + c.model_a +
+                         ") takes 4 inputs, but the features on sink_0 are 3 wide"),
+              std::string::npos)
+        << error;
+    gst_harness_teardown(h);
+    gst_object_unref(pad);
+    gst_object_unref(bus);
+    gst_object_unref(element);
+  }
 }
 
 }  // namespace

@@ -14,5 +14,10 @@ gst-inspect-1.0 liquidaudiofeatures | grep -q "Analysis window in seconds" || { 
 gst-inspect-1.0 liquidseriessrc | grep -q "is-live" || { echo "FAIL: is-live"; exit 1; }
 gst-inspect-1.0 liquidfusion | grep -q "fusion-location" || { echo "FAIL: liquidfusion fusion-location"; exit 1; }
 gst-inspect-1.0 liquidfusion | grep -q "GstLiquidFusionPad" || { echo "FAIL: liquidfusion pad type"; exit 1; }
+fusion=$(gst-inspect-1.0 liquidfusion)
+for property in "config  " "decisions-location" "stream  " "time-offset"; do
+  echo "$fusion" | grep -q "^ *$property *:" || { echo "FAIL: liquidfusion property $property"; exit 1; }
+done
+gst-inspect-1.0 liquidseriessrc | grep -q "absolute-times" || { echo "FAIL: liquidseriessrc absolute-times"; exit 1; }
 gst-inspect-1.0 liquidoverlay | grep -q "decision_sink" || { echo "FAIL: liquidoverlay decision_sink"; exit 1; }
 echo OK

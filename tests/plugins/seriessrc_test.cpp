@@ -1,6 +1,6 @@
 // liquidseriessrc in a GstHarness: buffers stamped with the rows' real (irregular) times relative to
-// the first row, missing values masked by the series encoder, caps width, live pacing on the clock,
-// a clear error for a bad file.
+// the first row (or their own times with absolute-times), missing values masked by the series
+// encoder, caps width, live pacing on the clock, a clear error for a bad file.
 #include <cmath>
 #include <fstream>
 
@@ -46,6 +46,25 @@ TEST_F(SeriesSrcTest, OccupancyRowsKeepTheirIrregularTimes) {
     if (eos) break;
   }
   EXPECT_TRUE(eos);
+  gst_harness_teardown(h);
+}
+
+// absolute-times: each row's own time (here Unix seconds from ISO dates) is its PTS, and the
+// duration is the last row's, so that liquidfusion can fuse it with other recordings on one timeline.
+TEST_F(SeriesSrcTest, AbsoluteTimesStampRowsWithTheirOwnTimes) {
+  const std::string file = std::string(LIQUID_TEST_DATA) + "/series/occupancy_datatest_head.txt";
+  const auto series = liquid::sensors::read_csv_series(file, liquid::sensors::CsvOptions{});
+  ASSERT_GT(series.times[0], 1.4e9);
+  GstHarness* h = src_harness("location=\"" + file + "\" absolute-times=true");
+  for (size_t k = 0; k < 3; ++k) {
+    GstBuffer* b = gst_harness_pull(h);
+    ASSERT_NE(b, nullptr) << "row " << k;
+    EXPECT_EQ(GST_BUFFER_PTS(b), GstClockTime(std::llround(series.times[k] * GST_SECOND))) << "row " << k;
+    gst_buffer_unref(b);
+  }
+  gint64 duration = 0;
+  ASSERT_TRUE(gst_element_query_duration(h->element, GST_FORMAT_TIME, &duration));
+  EXPECT_EQ(GstClockTime(duration), GstClockTime(std::llround(series.times.back() * GST_SECOND)));
   gst_harness_teardown(h);
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # samples/smart-home on its shipped data: `liquid stream samples/smart-home/config.json`, then the
 # report's figures against floors (set a little under what the shipped models measured: occupancy
-# 97.52 % per reading, 32 of 35 commands; the floor is the LTC paper's 94.63 %), the decisions' shape (every clip committed once, with
+# 97.52 % per reading, 35 of 35 commands; the floor is the LTC paper's 94.63 %), the decisions' shape (every clip committed once, with
 # its reason), and a configuration error that names the file and the field.
 set -euo pipefail
 liquid="$1"
