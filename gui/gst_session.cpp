@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "plugins/liquid_elements.h"
+#include "plugins/liquid_fusion_config.h"
 #include "plugins/liquid_fusion_head.h"
 #include "plugins/liquid_model_file.h"
 
@@ -154,6 +155,13 @@ bool to_bgr(GstPad* pad, GstBuffer* buffer, cv::Mat& out) {
   return true;
 }
 
+// h0, h1, ...: a cell's neurons (append rather than "h" + to_string: GCC 12 warns falsely, bug 105329).
+std::vector<std::string> neuron_names(int n) {
+  std::vector<std::string> names;
+  for (int k = 0; k < n; ++k) names.push_back(std::string("h").append(std::to_string(k)));
+  return names;
+}
+
 class GstSession : public Session {
  public:
   ~GstSession() override;
@@ -174,7 +182,11 @@ class GstSession : public Session {
     std::string pad;
     int width = 0;  // neurons traced (liquidcell's states)
   };
+  using Videos = std::vector<std::pair<int, GstPad*>>;  // rows fed by video, and where to watch it
   void add_rows(const std::vector<GstElement*>& cells, const std::vector<GstElement*>& fusions);
+  void add_fusion_rows(GstElement* fusion, const std::vector<GstPad*>& pads, Videos& videos);
+  void add_config_rows(GstElement* fusion, const std::string& path, const std::vector<GstPad*>& pads, Videos& videos);
+  int add_row(Row row, StreamInfo info);
   void set_state(GstState state);
   static GstBusSyncReply on_message(GstBus* bus, GstMessage* message, gpointer self);
   void on_decision(GstMessage* message);
@@ -192,6 +204,7 @@ class GstSession : public Session {
   GstElement* pipeline_ = nullptr;
   GstBus* bus_ = nullptr;
   std::vector<Row> rows_;
+  std::map<std::pair<GstElement*, std::string>, int> row_of_;  // (element, sink pad or "") -> row
   GstElement* plotted_ = nullptr;  // whose decisions the decision view plots
   // The rings have one writer: the pipeline's streaming threads take turns here (never the GUI).
   std::mutex writer_;
@@ -272,7 +285,7 @@ void GstSession::build(const std::string& description, const std::string& title)
 }
 
 void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vector<GstElement*>& fusions) {
-  std::vector<std::pair<int, GstPad*>> videos;  // rows fed by video, and where to watch it
+  Videos videos;
   for (GstElement* cell : cells) {
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(cell), "post-states")) g_object_set(cell, "post-states", TRUE, nullptr);
     const std::string model = string_property(cell, "model");
@@ -283,7 +296,7 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
     Row row{cell, "", 0};
     if (const auto file = try_load(model)) {
       row.width = file->model->state_size();
-      for (int k = 0; k < row.width; ++k) info.values.push_back("h" + std::to_string(k));
+      info.values = neuron_names(row.width);
       describe_model(*file->model, info);
       if (cell == plotted_) {
         decision_names_ = file->classes;
@@ -293,26 +306,21 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
       }
     }
     info.roles.resize(info.values.size());
+    GstPad* video = nullptr;
     if (GstPad* sink = gst_element_get_static_pad(cell, "sink")) {
-      if (GstPad* video = video_pad(cell, sink)) videos.emplace_back(static_cast<int>(rows_.size()), video);
+      video = video_pad(cell, sink);
       gst_object_unref(sink);
     }
-    info.video = !videos.empty() && videos.back().first == static_cast<int>(rows_.size());
-    layout_.streams.push_back({static_cast<int>(rows_.size()), info.name, info.values});
-    layout_.width = std::max(layout_.width, row.width);
-    rows_.push_back(row);
-    info_.push_back(std::move(info));
+    info.video = video != nullptr;
+    const int index = add_row(row, std::move(info));
+    if (video) videos.emplace_back(index, video);
   }
   for (GstElement* fusion : fusions) {
     if (g_object_class_find_property(G_OBJECT_GET_CLASS(fusion), "post-states"))
       g_object_set(fusion, "post-states", TRUE, nullptr);
-    const std::string model = string_property(fusion, "model");
-    guint64 timeout = GST_CLOCK_TIME_NONE;
-    g_object_get(fusion, "timeout", &timeout, nullptr);
-    std::vector<LiquidModelFile> files;
+    std::vector<GstPad*> pads;
     GstIterator* it = gst_element_iterate_sink_pads(fusion);
     GValue item = G_VALUE_INIT;
-    std::vector<GstPad*> pads;
     while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
       pads.push_back(GST_PAD(g_value_get_object(&item)));  // the element holds them
       g_value_reset(&item);
@@ -323,47 +331,10 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
       return std::make_pair(strlen(GST_PAD_NAME(a)), std::string(GST_PAD_NAME(a))) <
              std::make_pair(strlen(GST_PAD_NAME(b)), std::string(GST_PAD_NAME(b)));
     });
-    for (GstPad* pad : pads) {
-      std::string pad_model = string_property(pad, "model");
-      if (pad_model.empty()) pad_model = model;
-      StreamInfo info;
-      Row row{fusion, GST_PAD_NAME(pad), 0};
-      if (auto file = try_load(pad_model)) {
-        row.width = file->model->state_size();
-        for (int k = 0; k < row.width; ++k) info.values.push_back("h" + std::to_string(k));
-        describe_model(*file->model, info);
-        files.push_back(std::move(*file));
-      }
-      info.name = std::string(GST_ELEMENT_NAME(fusion)) + ":" + GST_PAD_NAME(pad);
-      info.model = pad_model;
-      info.source = "liquidfusion " + std::filesystem::path(pad_model).filename().string();
-      info.timeout = timeout == GST_CLOCK_TIME_NONE ? 0.0 : double(timeout) / GST_SECOND;
-      if (GstPad* video = video_pad(nullptr, pad)) {
-        videos.emplace_back(static_cast<int>(rows_.size()), video);
-        info.video = true;
-      }
-      layout_.streams.push_back({static_cast<int>(rows_.size()), info.name, info.values});
-      layout_.width = std::max(layout_.width, row.width);
-      rows_.push_back(row);
-      info_.push_back(std::move(info));
-    }
-    if (fusion != plotted_ || files.size() != pads.size() || files.empty()) continue;
-    // The decision's names, as liquidfusion finds them (liquid_fusion_head.h).
-    try {
-      const std::string head = string_property(fusion, "fusion-location");
-      int inputs = 0;
-      for (const auto& f : files) inputs += f.model->output_size();
-      if (!head.empty()) {
-        const auto h = liquid_load_fusion_head(head, inputs);
-        decision_names_ = h->names();
-        classes_ = h->kind() == pipeline::HeadKind::kClasses;
-      } else {
-        decision_names_ = files.front().classes;
-        classes_ = !decision_names_.empty();
-      }
-    } catch (const std::exception&) {
-      // left to liquidfusion to report on the bus
-    }
+    const std::string config = g_object_class_find_property(G_OBJECT_GET_CLASS(fusion), "config")
+                                   ? string_property(fusion, "config") : "";
+    if (config.empty()) add_fusion_rows(fusion, pads, videos);
+    else add_config_rows(fusion, config, pads, videos);
   }
   const size_t rows = std::max<size_t>(rows_.size(), 1);
   live_ = std::make_unique<StreamLive[]>(rows);
@@ -372,6 +343,114 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
   own_ring_ = std::make_unique<pipeline::TraceRing>(kTraceRing, std::max(1, layout_.width));
   trace_view_ = own_ring_.get();
   decisions_ = std::make_unique<pipeline::TraceRing>(4096, std::max(1, static_cast<int>(decision_names_.size())));
+}
+
+int GstSession::add_row(Row row, StreamInfo info) {
+  const int index = static_cast<int>(rows_.size());
+  row_of_[{row.element, row.pad}] = index;
+  layout_.streams.push_back({index, info.name, info.values});
+  layout_.width = std::max(layout_.width, row.width);
+  rows_.push_back(std::move(row));
+  info_.push_back(std::move(info));
+  return index;
+}
+
+// A row per sink pad, each with its pad's model (or the element's); the decision names those of
+// the fusion head file, else the first model's classes (liquid_fusion_head.h).
+void GstSession::add_fusion_rows(GstElement* fusion, const std::vector<GstPad*>& pads, Videos& videos) {
+  const std::string model = string_property(fusion, "model");
+  guint64 timeout = GST_CLOCK_TIME_NONE;
+  g_object_get(fusion, "timeout", &timeout, nullptr);
+  std::vector<LiquidModelFile> files;
+  for (GstPad* pad : pads) {
+    std::string pad_model = string_property(pad, "model");
+    if (pad_model.empty()) pad_model = model;
+    StreamInfo info;
+    Row row{fusion, GST_PAD_NAME(pad), 0};
+    if (auto file = try_load(pad_model)) {
+      row.width = file->model->state_size();
+      info.values = neuron_names(row.width);
+      describe_model(*file->model, info);
+      files.push_back(std::move(*file));
+    }
+    info.name = std::string(GST_ELEMENT_NAME(fusion)) + ":" + GST_PAD_NAME(pad);
+    info.model = pad_model;
+    info.source = "liquidfusion " + std::filesystem::path(pad_model).filename().string();
+    info.timeout = timeout == GST_CLOCK_TIME_NONE ? 0.0 : double(timeout) / GST_SECOND;
+    GstPad* video = video_pad(nullptr, pad);
+    info.video = video != nullptr;
+    const int index = add_row(row, std::move(info));
+    if (video) videos.emplace_back(index, video);
+  }
+  if (fusion != plotted_ || files.size() != pads.size() || files.empty()) return;
+  try {
+    const std::string head = string_property(fusion, "fusion-location");
+    int inputs = 0;
+    for (const auto& f : files) inputs += f.model->output_size();
+    if (!head.empty()) {
+      const auto h = liquid_load_fusion_head(head, inputs);
+      decision_names_ = h->names();
+      classes_ = h->kind() == pipeline::HeadKind::kClasses;
+    } else {
+      decision_names_ = files.front().classes;
+      classes_ = !decision_names_.empty();
+    }
+  } catch (const std::exception&) {
+    // left to liquidfusion to report on the bus
+  }
+}
+
+// A liquidfusion running a stream configuration (config=FILE, liquid_fusion_config.h): a row per
+// configured stream, fed by every pad that names it (the smart-home voice: a pad per clip); the
+// decision names are its fusion's (named heads' probabilities, levels and rules), and its messages'
+// explanations are the heads, rules and reasons the decision view shows, as for `liquid stream`.
+void GstSession::add_config_rows(GstElement* fusion, const std::string& path, const std::vector<GstPad*>& pads,
+                                 Videos& videos) {
+  std::unique_ptr<LiquidFusionConfig> config;
+  try {
+    config = LiquidFusionConfig::read(path);
+  } catch (const std::exception&) {
+    return;  // left to liquidfusion to report on the bus
+  }
+  std::vector<int> row_of_stream;
+  for (const pipeline::StreamSpec& spec : config->setup.streams) {
+    const lfm::Model& model = *config->models[size_t(spec.engine.model)].model;
+    StreamInfo info;
+    Row row{fusion, "", model.state_size()};
+    info.values = neuron_names(row.width);
+    describe_model(model, info);
+    info.name = spec.engine.name;
+    info.model = spec.model;
+    info.source = "liquidfusion " + std::filesystem::path(path).filename().string() + " -> " + spec.model;
+    info.timeout = std::isfinite(spec.engine.timeout) ? spec.engine.timeout : 0.0;
+    row.pad = "stream:" + spec.engine.name;  // not a pad name: the pads map to it below
+    row_of_stream.push_back(add_row(row, std::move(info)));
+  }
+  for (GstPad* pad : pads) {
+    const std::string name = GST_PAD_NAME(pad);
+    unsigned number = 0;
+    if (sscanf(name.c_str(), "sink_%u", &number) != 1) continue;
+    int stream = -1;
+    try {
+      stream = config->stream_for_pad(name, number, string_property(pad, "stream"));
+    } catch (const std::exception&) {
+      continue;  // left to liquidfusion to report
+    }
+    const int index = row_of_stream[size_t(stream)];
+    row_of_[{fusion, name}] = index;
+    if (info_[size_t(index)].video) continue;
+    if (GstPad* video = video_pad(nullptr, pad)) {
+      info_[size_t(index)].video = true;
+      videos.emplace_back(index, video);
+    }
+  }
+  if (fusion != plotted_) return;
+  try {
+    const auto engine = config->make_engine([](const pipeline::Decision&) {});
+    decision_names_ = engine->fusion()->names();
+    classes_ = engine->fusion()->kind() == pipeline::HeadKind::kClasses;
+  } catch (const std::exception&) {
+  }
 }
 
 void GstSession::tap_video(int row, GstPad* pad) {
@@ -415,28 +494,35 @@ void GstSession::on_decision(GstMessage* message) {
   const GstStructure* s = gst_message_get_structure(message);
   auto* element = GST_ELEMENT(GST_MESSAGE_SRC(message));
   const char* pad = gst_structure_get_string(s, "pad");
-  const auto row = std::find_if(rows_.begin(), rows_.end(), [&](const Row& r) {
-    return r.element == element && (r.pad.empty() || (pad && r.pad == pad));
-  });
-  if (row == rows_.end()) return;  // a pad requested after the open: not in the table
-  const int index = static_cast<int>(row - rows_.begin());
+  // A cell's row, or the row of the fusion pad (its stream's, with a configuration) that decided;
+  // none for a pad requested after the open, or a fusion's decision by its clock (no pad).
+  const auto found = row_of_.find({element, pad ? pad : ""});
+  const int index = found == row_of_.end() ? -1 : found->second;
+  if (index < 0 && element != plotted_) return;
   double time = 0.0;
   gst_structure_get_double(s, "time", &time);
   std::lock_guard lock(writer_);
-  StreamLive& l = live_[index];
-  l.publish(time, l.samples.load(std::memory_order_relaxed) + 1);
   processed_.fetch_add(1, std::memory_order_relaxed);
-
-  if (row->width > 0 && floats(s, "states", states_)) {
-    const auto states = std::span<const float>(states_).first(std::min<size_t>(states_.size(), row->width));
-    own_ring_->write(time, index, states);
-    if (recorder_) recorder_->write(time, index, states);
+  if (index >= 0) {
+    StreamLive& l = live_[index];
+    l.publish(time, l.samples.load(std::memory_order_relaxed) + 1);
+    const int width = rows_[size_t(index)].width;
+    if (width > 0 && floats(s, "states", states_)) {
+      const auto states = std::span<const float>(states_).first(std::min<size_t>(states_.size(), width));
+      own_ring_->write(time, index, states);
+      if (recorder_) recorder_->write(time, index, states);
+    }
   }
   if (element == plotted_ && floats(s, "values", values_) && !values_.empty()) {
     const int argmax = static_cast<int>(std::max_element(values_.begin(), values_.end()) - values_.begin());
     decisions_->write(time, argmax, std::span<const float>(values_).first(std::min<size_t>(values_.size(), decisions_->width())));
   }
-  // An element's class changing is an alert (the decision view's heads: one per element).
+  // A configuration's heads, rules and reasons, as `liquid stream` explains them.
+  if (const char* explanation = gst_structure_get_string(s, "explanation")) {
+    offer_explanation(time, explanation);
+    return;
+  }
+  // Else an element's class changing is an alert (the decision view's heads: one per element).
   const char* cls = gst_structure_get_string(s, "class");
   std::string& last = last_class_[element];
   if (cls && last != cls) {

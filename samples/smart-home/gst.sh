@@ -19,6 +19,8 @@
 #
 # CLIPS / ROWS run the first clips / room readings only (ROWS: pass the same slice to the report
 # with --room; CLIPS: a schedule of the first clips with --commands). QUIET=1 leaves out -m.
+# GST_FILE=out/smart-home/smart_home.gst writes the pipeline description to that file instead of
+# running it, for liquid-dashboard (heads, rules and reasons, neurons of each stream, the camera).
 # What differs from `liquid stream` (figures in README.md, "GStreamer"): the pipeline decodes audio
 # and video with GStreamer (flacdec, jpegdec) rather than libsndfile and OpenCV, and its frame times
 # are running time + offset in nanoseconds, so a few features and times differ in the last digits.
@@ -60,9 +62,7 @@ while IFS=, read -r at path _; do
   if [ "$clips" -gt 0 ] && [ $((pad - 2)) -ge "$clips" ]; then break; fi
 done < <(tail -n +2 "$here/commands.csv")
 
-messages=-m
-[ -n "${QUIET:-}" ] && messages=
-exec gst-launch-1.0 $messages \
+launch=(
   liquidfusion name=f config="$config" decisions-location="$decisions" \
     sink_0::stream=room sink_1::stream=camera sink_1::time-offset="$camera_at" "${pads[@]}" ! fakesink \
   liquidseriessrc location="$room" time-column=date absolute-times=true \
@@ -70,4 +70,12 @@ exec gst-launch-1.0 $messages \
     normalization=samples/models/occupancy_cfc.safetensors ! f.sink_0 \
   filesrc location=samples/data/video/vtest_160x120_40s.avi ! decodebin ! videoconvert ! \
     liquidvideofeatures grid-cols=1 grid-rows=1 grey=false motion=true working-width=160 ! f.sink_1 \
-  "${voice[@]}"
+  "${voice[@]}")
+if [ -n "${GST_FILE:-}" ]; then  # the description for liquid-dashboard, not run here
+  printf '%s ' "${launch[@]}" > "$GST_FILE"
+  echo "wrote $GST_FILE: build/gui/liquid-dashboard $GST_FILE"
+  exit 0
+fi
+messages=-m
+[ -n "${QUIET:-}" ] && messages=
+exec gst-launch-1.0 $messages "${launch[@]}"

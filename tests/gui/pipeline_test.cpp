@@ -158,6 +158,51 @@ class PipelineTest : public QObject {
     QCOMPARE(frame.rows, 64);
   }
 
+  // A liquidfusion running a stream configuration (config=FILE): a row per configured stream (two
+  // pads feed "voice"), each with its model's neurons; the decision names are the named heads';
+  // the explanations (heads and reasons) reach the decision view.
+  void a_configured_fusion_has_a_row_per_stream_and_its_heads() {
+    const std::string audio_model = make_model("kws40.safetensors", 40), video_model = make_model("video9.safetensors", 9);
+    const QString config = path("fusion.json");
+    // (No raw string literal here: moc's parser stumbles on one.)
+    std::ofstream(config.toStdString())
+        << "{\"models\": {\"kws\": \"" << audio_model << "\", \"cam\": \"" << video_model << "\"},\n"
+        << " \"streams\": [\n"
+        << "  {\"name\": \"voice\", \"model\": \"kws\", \"timeout\": 0.5, \"source\": {\"kind\": \"wav\", \"path\": \"unused.wav\"},\n"
+        << "   \"encoder\": {\"kind\": \"audio\", \"normalization\": \"none\"}},\n"
+        << "  {\"name\": \"camera\", \"model\": \"cam\", \"timeout\": 1, \"source\": {\"kind\": \"video\", \"path\": \"unused.avi\"},\n"
+        << "   \"encoder\": {\"kind\": \"video\", \"normalization\": \"none\"}}],\n"
+        << " \"fusion\": {\"head\": \"heads\", \"heads\": [\n"
+        << "  {\"name\": \"word\", \"stream\": \"voice\", \"kind\": \"classes\", \"reasons\": 2},\n"
+        << "  {\"name\": \"scene\", \"stream\": \"camera\", \"kind\": \"classes\", \"reasons\": 2}]}}\n";
+    const std::string audio_branch = "audiotestsrc num-buffers=10 samplesperbuffer=1600 ! audio/x-raw,rate=16000 ! audioconvert ! "
+                                     "liquidaudiofeatures ! ";
+    MainWindow w;
+    w.show();
+    QVERIFY2(w.open_file(QString::fromStdString(
+                 "liquidfusion name=f config=" + config.toStdString() +
+                 " sink_0::stream=voice sink_1::stream=camera sink_2::stream=voice sink_2::time-offset=10 ! fakesink " +
+                 audio_branch + "f.sink_0 " + audio_branch + "f.sink_2 "
+                 "videotestsrc num-buffers=10 ! video/x-raw,width=96,height=64,framerate=10/1 ! videoconvert ! "
+                 "liquidvideofeatures grid-cols=2 grid-rows=2 working-width=64 ! f.sink_1")),
+             qPrintable(w.message()));
+    const auto& streams = w.session()->streams();
+    QCOMPARE(streams.size(), size_t(2));
+    QCOMPARE(streams[0].name, std::string("voice"));
+    QCOMPARE(streams[1].name, std::string("camera"));
+    QVERIFY(streams[1].video);
+    QVERIFY(!w.session()->decision_names().empty());
+    QCOMPARE(w.session()->decision_names().front(), std::string("word.yes"));
+    run_to_end(w);
+    QVERIFY2(w.session()->error().empty(), w.session()->error().c_str());
+    QCOMPARE(w.streams_table()->rowCount(), 2);
+    QVERIFY(w.session()->live(0).samples.load() > 120);  // both voice pads' frames (~98 each) in one row
+    for (int row = 0; row < 2; ++row) QVERIFY(w.neuron_view()->history(row)->size() > 0);
+    QVERIFY(w.decision_view()->count() > 0);
+    const QString now = w.decision_view()->current_text();
+    QVERIFY2(now.contains("word") && now.contains("scene"), qPrintable(now));
+  }
+
   // Record on a pipeline: the neuron states of every decision from then on go to an LQTRACE1 file,
   // which then replays in the window with as many records.
   void records_a_pipeline_and_replays_it() {
