@@ -98,34 +98,23 @@ nlohmann::json unigram(const DatasetSplits& s) {
           {"train_bytes", total}, {"test_steps", test_total}};
 }
 
-// Baselines on the weather test split, scored on the models' steps and in their units (z, mean over
-// every future hour): persistence (every future hour is the last measured PM2.5) and daily
-// persistence (hour t+h is what it was 24 hours earlier, t+h-24, else the last measured). Input 0
-// is the z-scored PM2.5, input 1 its mask (lfm/datasets/weather.h).
-nlohmann::json weather_baselines(const SequenceDataset& test, const WeatherScale& scale) {
-  const int steps = test.steps, width = test.input_size, horizon = test.output_size;
+// Baselines on the weather test split (weather_baselines, lfm/datasets/weather.h: `test` loaded with
+// normalize = false), scored on the models' steps and in their units (z, mean over every future
+// hour): persistence (every future hour is the last measured PM2.5) and daily persistence (hour t+h
+// is what it was 24 hours earlier, t+h-24, else the last measured).
+nlohmann::json weather_baseline_scores(const SequenceDataset& test, const WeatherScale& scale) {
+  const WeatherBaselines b = weather_baselines(test, scale);
+  const size_t horizon = size_t(test.output_size);
   double persistence = 0, daily = 0, counted = 0;
-  std::vector<float> value(static_cast<size_t>(steps));
-  std::vector<unsigned char> measured(static_cast<size_t>(steps));
-  for (size_t w = 0; w < test.size(); ++w) {
-    float last = 0;  // the training mean until a measurement comes
-    for (int s = 0; s < steps; ++s) {
-      const float* x = test.inputs.data() + (w * size_t(steps) + size_t(s)) * size_t(width);
-      measured[size_t(s)] = x[1] > 0.5f;
-      value[size_t(s)] = x[0];
-      if (measured[size_t(s)]) last = x[0];
-      if (!test.mask[w * size_t(steps) + size_t(s)]) continue;
-      const float* y = test.targets.data() + (w * size_t(steps) + size_t(s)) * size_t(horizon);
-      for (int h = 1; h <= horizon; ++h) {
-        const int past = s + h - 24;
-        const float day_before = past >= 0 && past <= s && measured[size_t(past)] ? value[size_t(past)] : last;
-        persistence += std::abs(y[h - 1] - last);
-        daily += std::abs(y[h - 1] - day_before);
-      }
-      counted += 1;
+  for (size_t p = 0; p < test.mask.size(); ++p) {
+    if (!test.mask[p]) continue;
+    for (size_t i = p * horizon; i < (p + 1) * horizon; ++i) {
+      persistence += std::abs(test.targets[i] - b.persistence[i]);
+      daily += std::abs(test.targets[i] - b.same_hour_yesterday[i]);
     }
+    counted += 1;
   }
-  const double n = counted * horizon;
+  const double n = counted * double(horizon);
   return {{"name", "baselines"},
           {"persistence_mae", persistence / n},
           {"persistence_mae_ugm3", persistence / n * scale.pm25_std},
@@ -180,9 +169,10 @@ int main(int argc, char** argv) {
       stream_options.context = 1024;
       stream_options.stride = 1024;
       stream = load_weather(data, stream_options, &scale);
-      WeatherOptions train_options;  // the models' own test windows
+      WeatherOptions train_options;  // the models' own test windows, raw as weather_baselines wants them
       train_options.context = context;
-      std::printf("%s\n", weather_baselines(load_weather(data, train_options).test, scale).dump().c_str());
+      train_options.normalize = false;
+      std::printf("%s\n", weather_baseline_scores(load_weather(data, train_options).test, scale).dump().c_str());
     }
 
     std::vector<Model> models;

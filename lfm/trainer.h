@@ -108,6 +108,11 @@ nlohmann::json read_json_file(const std::filesystem::path& file);
 // context, stride; other tasks take none); errors name the field.
 DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize = true,
                              const nlohmann::json& options = nlohmann::json::object());
+// The weather task's "task_options" (context, stride, scored_steps; the horizon is the task's
+// shape, 24 hours) as WeatherOptions (lfm/datasets/weather.h); errors are std::invalid_argument
+// naming the field.
+struct WeatherOptions;
+WeatherOptions weather_task_options(const nlohmann::json& task_options);
 // Throws std::invalid_argument "field 'task_options...': ..." unless the task takes these options.
 void check_task_options(TrainTask task, const nlohmann::json& options);
 TrainTask task_from_name(const std::string& name, const std::string& source);  // "occupancy", ...

@@ -68,11 +68,7 @@ TaskShape task_shape(TrainTask task) {
   throw std::logic_error("task_shape: unknown task");
 }
 
-namespace {
-
-// "task_options" of the weather task: the window's length, stride and scored steps (the horizon is
-// the task's shape, 24 hours).
-WeatherOptions weather_options(const nlohmann::json& j) {
+WeatherOptions weather_task_options(const nlohmann::json& j) {
   WeatherOptions o;
   for (const auto& [key, value] : j.items()) {
     int* field = key == "context" ? &o.context : key == "stride" ? &o.stride : key == "scored_steps" ? &o.scored_steps : nullptr;
@@ -88,6 +84,8 @@ WeatherOptions weather_options(const nlohmann::json& j) {
     throw std::invalid_argument(std::string("field 'task_options': ") + e.what());
   }
 }
+
+namespace {
 
 // "task_options" of the text task: the window's length and stride.
 TextOptions text_options(const nlohmann::json& j) {
@@ -112,7 +110,7 @@ TextOptions text_options(const nlohmann::json& j) {
 void check_task_options(TrainTask task, const nlohmann::json& task_options) {
   if (!task_options.is_object()) throw std::invalid_argument("field 'task_options': expected an object");
   if (task == TrainTask::kWeather)
-    weather_options(task_options);
+    weather_task_options(task_options);
   else if (task == TrainTask::kText)
     text_options(task_options);
   else if (!task_options.empty())
@@ -150,7 +148,7 @@ DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, 
       return load_physionet(data, options);
     }
     case TrainTask::kWeather: {
-      WeatherOptions options = weather_options(task_options);
+      WeatherOptions options = weather_task_options(task_options);
       options.normalize = normalize;
       return load_weather(data, options);
     }

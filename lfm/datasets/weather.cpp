@@ -111,7 +111,15 @@ DatasetSplits load_weather(const std::filesystem::path& path, const WeatherOptio
     const double var = std::max(0.0, sq / count - mean[k] * mean[k]);
     std_dev[k] = std::sqrt(var) < 1e-12 ? 1.0 : std::sqrt(var);
   }
-  WeatherScale scale{float(mean[0]), float(std_dev[0])};
+  WeatherScale scale{float(mean[0]), float(std_dev[0]), {}};
+  std::array<double, 24> hour_sum{}, hour_count{};
+  for (size_t r = 0; r < train_end; ++r)
+    if (!std::isnan(rows.numbers[r][0])) {
+      const size_t hour = size_t(rows.hour_of_day[r]);
+      hour_sum[hour] += rows.numbers[r][0], hour_count[hour] += 1;
+    }
+  for (size_t h = 0; h < 24; ++h)
+    scale.pm25_by_hour[h] = hour_count[h] > 0 ? float(hour_sum[h] / hour_count[h]) : scale.pm25_mean;
   if (scale_out) *scale_out = scale;
 
   // Inputs per row, raw (normalised below through the Normalization, as every loader does).
@@ -184,6 +192,41 @@ DatasetSplits load_weather(const std::filesystem::path& path, const WeatherOptio
     for (SequenceDataset* d : period_set) norm.apply(*d);
   }
   return splits;
+}
+
+WeatherBaselines weather_baselines(const SequenceDataset& data, const WeatherScale& scale) {
+  if (data.input_size != kWeatherInputs || data.input_names.size() != size_t(kWeatherInputs) ||
+      data.input_names[0] != "pm2.5" || data.input_names[12] != "hour_sin")
+    throw std::invalid_argument("weather_baselines: " + data.name + " does not have the weather task's " +
+                                std::to_string(kWeatherInputs) + " inputs");
+  const size_t steps = size_t(data.steps), horizon = size_t(data.output_size);
+  auto z = [&](double ugm3) { return float((ugm3 - scale.pm25_mean) / scale.pm25_std); };
+  WeatherBaselines b;
+  b.persistence.resize(data.targets.size());
+  b.same_hour_yesterday.resize(data.targets.size());
+  b.hour_of_day.resize(data.targets.size());
+  std::vector<float> value(steps);
+  std::vector<unsigned char> measured(steps);
+  for (size_t w = 0; w < data.size(); ++w) {
+    float last = z(scale.pm25_mean);
+    for (size_t s = 0; s < steps; ++s) {
+      const float* x = data.inputs.data() + (w * steps + s) * size_t(kWeatherInputs);
+      measured[s] = x[1] > 0.5f;
+      value[s] = z(x[0]);
+      if (measured[s]) last = value[s];
+      // inputs 12, 13: sin and cos of 2 pi hour / 24.
+      const double turns = std::atan2(double(x[12]), double(x[13])) / (2 * std::numbers::pi);
+      const long hour = (std::lround(turns * 24) % 24 + 24) % 24;
+      const size_t at = (w * steps + s) * horizon;
+      for (size_t h = 1; h <= horizon; ++h) {
+        const bool day_before = s + h >= 24 && s + h - 24 <= s && measured[s + h - 24];
+        b.persistence[at + h - 1] = last;
+        b.same_hour_yesterday[at + h - 1] = day_before ? value[s + h - 24] : last;
+        b.hour_of_day[at + h - 1] = z(scale.pm25_by_hour[size_t(hour + long(h)) % 24]);
+      }
+    }
+  }
+  return b;
 }
 
 }  // namespace liquid::lfm

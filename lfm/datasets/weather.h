@@ -29,7 +29,9 @@
 // time that does not move forward) are DataFormatError naming the file, line and column.
 #pragma once
 
+#include <array>
 #include <filesystem>
+#include <vector>
 
 #include "lfm/dataset.h"
 
@@ -50,9 +52,12 @@ inline constexpr int kWeatherMaxContext = 32768;
 // Throws std::invalid_argument naming the option that is out of range.
 void check_weather_options(const WeatherOptions& options);
 
-// The statistics of PM2.5 over the training period's measured rows (the targets' scale).
+// The statistics of PM2.5 over the training period's measured rows (the targets' scale), and its
+// mean at each hour of day 0 .. 23 (µg/m³; the climatology baseline; an hour never measured in the
+// training period gets pm25_mean).
 struct WeatherScale {
   float pm25_mean = 0, pm25_std = 1;
+  std::array<float, 24> pm25_by_hour{};
 };
 
 // `file` is PRSA_data_2010.1.1-2014.12.31.csv (or its folder). `scale` (optional) receives the
@@ -60,5 +65,19 @@ struct WeatherScale {
 // DataFormatError for the file.
 DatasetSplits load_weather(const std::filesystem::path& file, const WeatherOptions& options = {},
                            WeatherScale* scale = nullptr);
+
+// The baselines' forecasts for every step of `data`, a split of load_weather with normalize = false
+// (input 0 PM2.5 in µg/m³, input 1 its mask), laid out as its targets (window x step x horizon) and
+// in their units (z-scored with `scale`). Each reads only the window's inputs up to the step:
+//  * persistence: every future hour is the last measured PM2.5 (the training mean before any);
+//  * same_hour_yesterday: hour t+h is what was measured at t+h-24, else persistence (so at h = 24
+//    it is persistence);
+//  * hour_of_day: the training period's mean at hour t+h's hour of day (scale.pm25_by_hour; the
+//    hour read back from inputs 12 and 13, its sine and cosine).
+// Throws std::invalid_argument if `data` does not have the weather task's inputs.
+struct WeatherBaselines {
+  std::vector<float> persistence, same_hour_yesterday, hour_of_day;
+};
+WeatherBaselines weather_baselines(const SequenceDataset& data, const WeatherScale& scale);
 
 }  // namespace liquid::lfm

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -117,6 +118,40 @@ TEST(Weather, ErrorsNameTheOptionOrTheLine) {
   j["task_options"] = {{"context", 5}};
   EXPECT_THAT([&] { train_config_from_json(j, "w.json", "/"); },
               ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("task 'traffic' takes no options")));
+}
+
+// The baselines against the CSV itself: window 0 of the training split starts at row 0 (2010-01-01
+// 00:00, hourly, so row r is hour r % 24), and each forecast reads only rows up to its step.
+TEST(Weather, BaselinesReadThePastAndTheTrainingPeriodsHourMeans) {
+  WeatherOptions o;
+  o.context = 96;
+  o.normalize = false;
+  WeatherScale scale;
+  const DatasetSplits s = load_weather(kFile, o, &scale);
+  const WeatherBaselines b = weather_baselines(s.train, scale);
+  ASSERT_EQ(b.persistence.size(), s.train.targets.size());
+  const std::vector<double> pm = pm25_column();
+  // The training period is rows 0 .. 839 (70 % of 1,200).
+  std::array<double, 24> sum{}, count{};
+  for (size_t r = 0; r < 840; ++r)
+    if (!std::isnan(pm[r])) sum[r % 24] += pm[r], count[r % 24] += 1;
+  for (size_t hour = 0; hour < 24; ++hour) EXPECT_NEAR(scale.pm25_by_hour[hour], sum[hour] / count[hour], 1e-3);
+  auto z = [&](double v) { return float((v - scale.pm25_mean) / scale.pm25_std); };
+  double last = scale.pm25_mean;  // before the first measurement
+  for (size_t t = 0; t < 96; ++t) {
+    if (!std::isnan(pm[t])) last = pm[t];
+    for (size_t h = 1; h <= 24; ++h) {
+      const size_t i = t * 24 + h - 1;
+      EXPECT_NEAR(b.persistence[i], z(last), 1e-5) << t << " " << h;
+      const bool yesterday = t + h >= 24 && !std::isnan(pm[t + h - 24]);
+      EXPECT_NEAR(b.same_hour_yesterday[i], yesterday ? z(pm[t + h - 24]) : z(last), 1e-5) << t << " " << h;
+      EXPECT_NEAR(b.hour_of_day[i], z(scale.pm25_by_hour[(t + h) % 24]), 1e-5) << t << " " << h;
+    }
+  }
+  SequenceDataset other = s.train;
+  other.input_names[12] = "light";
+  EXPECT_THAT([&] { weather_baselines(other, scale); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("weather task's 16 inputs")));
 }
 
 TEST(Weather, BackboneTrainsAndTheFileRemembersTheWindow) {
