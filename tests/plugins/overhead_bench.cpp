@@ -7,7 +7,7 @@
 //       buffer per frame), 32 and 128 (fewer buffers, K - 1 hops of added latency), and
 //   (c) a GstHarness into a bare fakesink: what moving the blocks costs any pipeline,
 // reporting CPU seconds of each and the difference in percent per round, then the medians of the
-// rounds (5; the machine's other load shows as spread), also net of (c). Not a ctest test
+// rounds (5, or LIQUID_BENCH_ROUNDS; the machine's other load shows as spread), also net of (c). Not a ctest test
 // (timings); run:
 //   build/tests/plugins/gst_overhead_bench MODEL.safetensors [FRAMES_PER_BUFFER ...]   (a 40-input model;
 //   default 0 1 32 128; one value alone is what a profiler wants to see; LIQUID_BENCH_RATE=8000 for
@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
   std::normal_distribution<float> noise(0.0f, 0.1f);
   for (float& s : audio) s = noise(rng);
 
-  constexpr int kRounds = 5;
+  int rounds = 5;  // LIQUID_BENCH_ROUNDS: more when the machine's load moves the figures
+  if (const char* r = std::getenv("LIQUID_BENCH_ROUNDS")) rounds = std::max(1, std::atoi(r));
   std::vector<int> per_buffers = {0, 1, 32, 128};
   if (argc > 2) {
     per_buffers.clear();
@@ -89,7 +90,7 @@ int main(int argc, char** argv) {
   const size_t n_configs = per_buffers.size();
   std::vector<double> lib_times, bare_times;
   std::vector<std::vector<double>> gst_times(n_configs);
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     // (a) the library alone.
     double t0 = cpu_seconds();
     const LiquidModelFile file = liquid_load_model_file(argv[1]);
@@ -141,7 +142,7 @@ int main(int argc, char** argv) {
     return v[v.size() / 2];
   };
   const double lib = median(lib_times), bare = median(bare_times);
-  std::printf("median of %d: library %.3f s; bare pipeline %.3f s", kRounds, lib, bare);
+  std::printf("median of %d: library %.3f s; bare pipeline %.3f s", rounds, lib, bare);
   for (size_t c = 0; c < n_configs; ++c) {
     const double gst = median(gst_times[c]);
     std::printf("; %s %.3f s, %+.1f %% (%+.1f %% beyond the bare pipeline)", label(per_buffers[c]).c_str(), gst,
