@@ -99,16 +99,15 @@ class EngineFeed : public Session::Feed {
     }
     if (batch_.empty()) return 0;
     engine.process(batch_);
-    for (const auto& f : batch_) {  // publish what the GUI shows; the engine itself is not shared
+    // Publish what the GUI shows (the engine itself is not shared): each frame in turn, so that the
+    // last gap and times are the frames' own, up to the count the engine took of each stream (the
+    // rest of a batch's frames of a stream were dropped as late, and are counted as such).
+    for (const auto& f : batch_) {
       StreamLive& l = live[f.stream];
-      const uint64_t n = engine.stats(f.stream).samples;
-      const uint64_t before = l.samples.load(std::memory_order_relaxed);
-      if (n == before) {  // dropped as late: counted, not a sample
-        l.dropped.store(engine.stats(f.stream).dropped_late, std::memory_order_relaxed);
-        continue;
-      }
-      l.dropped.store(engine.stats(f.stream).dropped_late, std::memory_order_relaxed);
-      l.publish(f.time, n);
+      const auto& stats = engine.stats(f.stream);
+      l.dropped.store(stats.dropped_late, std::memory_order_relaxed);
+      const uint64_t shown = l.samples.load(std::memory_order_relaxed);
+      if (shown < stats.samples) l.publish(f.time, shown + 1);
     }
     return batch_.size();
   }

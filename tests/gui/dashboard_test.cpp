@@ -297,6 +297,12 @@ class DashboardTest : public QObject {
     QCOMPARE(w.neuron_view()->history(0)->size(), size_t(0));
     QVERIFY(w.decision_view()->count() > 0);
     QCOMPARE(w.missed_records(), uint64_t(0));
+    // The streams table's counters are the frames' own, however the engine batched them: the
+    // last rows are at 29.1 s and 29.7 s.
+    const liquid::gui::StreamLive& live = w.session()->live(0);
+    QCOMPARE(live.samples.load(), uint64_t(60));
+    QCOMPARE(live.last_time.load(), 29.7);
+    QVERIFY(std::abs(live.last_gap.load() - 0.6) < 1e-9);
   }
 
   void records_a_replayable_trace() {
