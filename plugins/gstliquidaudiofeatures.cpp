@@ -55,13 +55,7 @@ struct Stream {
   bool discont = true;
 
   ~Stream() { clear_pool(); }
-  void clear_pool() {
-    if (pool) {
-      gst_buffer_pool_set_active(pool, FALSE);
-      gst_object_unref(pool);
-      pool = nullptr;
-    }
-  }
+  void clear_pool() { liquid_float_pool_free(pool); }
 };
 
 }  // namespace

@@ -45,11 +45,7 @@ struct Cell {
   Cell& operator=(const Cell&) = delete;
   ~Cell() { drop_batch_pool(); }
   void drop_batch_pool() {
-    if (batch_pool) {
-      gst_buffer_pool_set_active(batch_pool, FALSE);
-      gst_object_unref(batch_pool);
-      batch_pool = nullptr;
-    }
+    liquid_float_pool_free(batch_pool);
     batch_frames = 0;
   }
   const liquid::lfm::Model& model() const { return *file.model; }

@@ -86,13 +86,7 @@ struct Fusion {
     drop_pool();
     if (decisions_file) std::fclose(decisions_file);
   }
-  void drop_pool() {
-    if (pool) {
-      gst_buffer_pool_set_active(pool, FALSE);
-      gst_object_unref(pool);
-      pool = nullptr;
-    }
-  }
+  void drop_pool() { liquid_float_pool_free(pool); }
 };
 
 }  // namespace

@@ -39,12 +39,7 @@ struct Series {
   double origin = 0.0;  // not live: PTS = row time - origin (the first row's time, or 0: absolute-times)
   GstClockTime first_running = GST_CLOCK_TIME_NONE;  // live: running time of the first row
 
-  ~Series() {
-    if (pool) {
-      gst_buffer_pool_set_active(pool, FALSE);
-      gst_object_unref(pool);
-    }
-  }
+  ~Series() { liquid_float_pool_free(pool); }
 };
 
 }  // namespace

@@ -17,6 +17,13 @@ GstBufferPool* liquid_float_pool_new(GstCaps* caps, int width) {
   return pool;
 }
 
+void liquid_float_pool_free(GstBufferPool*& pool) {
+  if (pool == nullptr) return;
+  gst_buffer_pool_set_active(pool, FALSE);
+  gst_object_unref(pool);
+  pool = nullptr;
+}
+
 gboolean liquid_frames_of(GstBuffer* buffer, size_t bytes, int width, LiquidFrames* frames) {
   const size_t frame_bytes = static_cast<size_t>(width) * sizeof(float);
   if (width <= 0 || bytes == 0 || bytes % frame_bytes != 0) return FALSE;

@@ -31,6 +31,8 @@
 // A pool of `width` float32 buffers, configured and active: the per-frame path takes buffers from it
 // instead of allocating. Returns nullptr (after logging) if the pool cannot be configured.
 GstBufferPool* liquid_float_pool_new(GstCaps* caps, int width);
+// Deactivates and drops `pool` (buffers still out return to it and go with it), and nulls it.
+void liquid_float_pool_free(GstBufferPool*& pool);
 
 // The frames of one feature buffer holding `bytes` bytes of `width` float32 frames.
 struct LiquidFrames {
