@@ -104,13 +104,13 @@ nlohmann::json read_json_file(const std::filesystem::path& file);
 // The task's splits, normalised with statistics fitted on its training split (the loaders' papers'
 // protocols; person activity uses the LTC setting with a validation split). `data` is the occupancy
 // or PhysioNet folder, or the person-activity, traffic or ozone file (or its folder).
-// `options` are the configuration's "task_options" (weather: context, stride, scored_steps; text:
-// context, stride; other tasks take none); errors name the field.
+// `options` are the configuration's "task_options" (weather: context, stride, scored_steps,
+// drop_missing; text: context, stride; other tasks take none); errors name the field.
 DatasetSplits load_task_data(TrainTask task, const std::filesystem::path& data, bool normalize = true,
                              const nlohmann::json& options = nlohmann::json::object());
-// The weather task's "task_options" (context, stride, scored_steps; the horizon is the task's
-// shape, 24 hours) as WeatherOptions (lfm/datasets/weather.h); errors are std::invalid_argument
-// naming the field.
+// The weather task's "task_options" (context, stride, scored_steps, drop_missing; the horizon is
+// the task's shape, 24 hours) as WeatherOptions (lfm/datasets/weather.h); errors are
+// std::invalid_argument naming the field.
 struct WeatherOptions;
 WeatherOptions weather_task_options(const nlohmann::json& task_options);
 // Throws std::invalid_argument "field 'task_options...': ..." unless the task takes these options.

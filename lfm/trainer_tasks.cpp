@@ -71,8 +71,16 @@ TaskShape task_shape(TrainTask task) {
 WeatherOptions weather_task_options(const nlohmann::json& j) {
   WeatherOptions o;
   for (const auto& [key, value] : j.items()) {
+    if (key == "drop_missing") {
+      if (!value.is_boolean())
+        throw std::invalid_argument("field 'task_options.drop_missing': expected true or false, got " + value.dump());
+      o.drop_missing = value.get<bool>();
+      continue;
+    }
     int* field = key == "context" ? &o.context : key == "stride" ? &o.stride : key == "scored_steps" ? &o.scored_steps : nullptr;
-    if (!field) throw std::invalid_argument("field 'task_options." + key + "': unknown; expected context, stride, scored_steps");
+    if (!field)
+      throw std::invalid_argument("field 'task_options." + key +
+                                  "': unknown; expected context, stride, scored_steps, drop_missing");
     if (!value.is_number_integer())
       throw std::invalid_argument("field 'task_options." + key + "': expected an integer, got " + value.dump());
     *field = value.get<int>();

@@ -1,5 +1,6 @@
 #include "lfm/datasets/weather.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <numbers>
@@ -92,11 +93,13 @@ void check_weather_options(const WeatherOptions& o) {
     fail("validation_fraction >= 0 and test_fraction > 0 must sum to less than 1");
 }
 
-DatasetSplits load_weather(const std::filesystem::path& path, const WeatherOptions& o, WeatherScale* scale_out) {
+DatasetSplits load_weather(const std::filesystem::path& path, const WeatherOptions& o, WeatherScale* scale_out,
+                           WeatherStepHours* step_hours) {
   check_weather_options(o);
   const std::filesystem::path file = std::filesystem::is_directory(path) ? path / kDefaultFile : path;
   const Rows rows = read_rows(file);
   const size_t n = rows.size();
+  // The periods are cut at these rows of the file, whichever rows become steps.
   const size_t train_end = size_t(double(n) * (1 - o.validation_fraction - o.test_fraction));
   const size_t val_end = size_t(double(n) * (1 - o.test_fraction));
 
@@ -122,14 +125,31 @@ DatasetSplits load_weather(const std::filesystem::path& path, const WeatherOptio
     scale.pm25_by_hour[h] = hour_count[h] > 0 ? float(hour_sum[h] / hour_count[h]) : scale.pm25_mean;
   if (scale_out) *scale_out = scale;
 
-  // Inputs per row, raw (normalised below through the Normalization, as every loader does).
+  // The steps: every row, or with drop_missing the rows whose PM2.5 was measured.
+  std::vector<size_t> step_row;
+  for (size_t r = 0; r < n; ++r)
+    if (!o.drop_missing || !std::isnan(rows.numbers[r][0])) step_row.push_back(r);
+  const size_t m = step_row.size();
+  const size_t H = size_t(o.horizon), T = size_t(o.context);
+
+  // PM2.5 z-scored at a time (hours since 1970) from the full file: NaN where it was NA or no row
+  // has that time. Targets are read by time so that dropping rows does not shift them.
+  auto pm25_z_at = [&](double hour) {
+    const auto it = std::lower_bound(rows.hours.begin(), rows.hours.end(), hour);
+    if (it == rows.hours.end() || *it != hour) return std::nanf("");
+    const double v = rows.numbers[size_t(it - rows.hours.begin())][0];
+    return std::isnan(v) ? std::nanf("") : float((v - mean[0]) / std_dev[0]);
+  };
+
+  // Inputs per step, raw (normalised below through the Normalization, as every loader does).
   const std::vector<std::string> names = {"pm2.5",  "pm2.5_present", "DEWP",     "TEMP",     "PRES",     "Iws",
                                           "Is",     "Ir",            "wind_NE",  "wind_NW",  "wind_SE",  "wind_cv",
                                           "hour_sin", "hour_cos",    "year_sin", "year_cos"};
-  std::vector<float> x(n * kWeatherInputs), target(n);  // target: z-scored pm2.5, NaN when missing
-  std::vector<float> gap(n, 1.0f);
-  for (size_t r = 0; r < n; ++r) {
-    float* row = &x[r * kWeatherInputs];
+  std::vector<float> x(m * kWeatherInputs), target(m * H);  // target: z-scored pm2.5, NaN when missing
+  std::vector<float> gap(m, 1.0f);
+  for (size_t i = 0; i < m; ++i) {
+    const size_t r = step_row[i];
+    float* row = &x[i * kWeatherInputs];
     const bool present = !std::isnan(rows.numbers[r][0]);
     row[0] = float(present ? rows.numbers[r][0] : mean[0]);
     row[1] = present ? 1.0f : 0.0f;
@@ -138,8 +158,8 @@ DatasetSplits load_weather(const std::filesystem::path& path, const WeatherOptio
     const double day = 2 * std::numbers::pi * rows.hour_of_day[r] / 24, year = 2 * std::numbers::pi * rows.day_of_year[r] / 365.25;
     row[12] = float(std::sin(day)), row[13] = float(std::cos(day));
     row[14] = float(std::sin(year)), row[15] = float(std::cos(year));
-    target[r] = present ? float((rows.numbers[r][0] - mean[0]) / std_dev[0]) : std::nanf("");
-    if (r > 0) gap[r] = float(rows.hours[r] - rows.hours[r - 1]);
+    for (size_t h = 1; h <= H; ++h) target[i * H + h - 1] = pm25_z_at(rows.hours[r] + double(h));
+    if (i > 0) gap[i] = float(rows.hours[r] - rows.hours[step_row[i - 1]]);
   }
 
   SequenceDataset shape;
@@ -151,27 +171,39 @@ DatasetSplits load_weather(const std::filesystem::path& path, const WeatherOptio
   splits.train = shape.empty_like("weather/train");
   splits.validation = shape.empty_like("weather/validation");
   splits.test = shape.empty_like("weather/test");
-  const size_t period_start[3] = {0, train_end, val_end}, period_end[3] = {train_end, val_end, n};
+  // Each period in time: from its first row's hour to the next period's first row's (the test
+  // period to one hour after the file's last row).
+  auto cut_hour = [&](size_t r) { return r < n ? rows.hours[r] : rows.hours.back() + 1; };
+  const double period_start[3] = {cut_hour(0), cut_hour(train_end), cut_hour(val_end)},
+               period_end[3] = {cut_hour(train_end), cut_hour(val_end), cut_hour(n)};
   SequenceDataset* period_set[3] = {&splits.train, &splits.validation, &splits.test};
-  const size_t H = size_t(o.horizon), T = size_t(o.context);
-  for (size_t start = 0; start + T + H <= n; start += size_t(o.stride)) {
-    const size_t first_scored = start + T - size_t(o.scored_steps), last_target = start + T - 1 + H;
+  std::vector<double>* period_hours[3] = {nullptr, nullptr, nullptr};
+  if (step_hours) {
+    *step_hours = {};
+    period_hours[0] = &step_hours->train, period_hours[1] = &step_hours->validation, period_hours[2] = &step_hours->test;
+  }
+  for (size_t start = 0; start + T <= m; start += size_t(o.stride)) {
+    const size_t first_scored = start + T - size_t(o.scored_steps);
+    // Its scored targets run from the first scored step's next hour to the last step's + horizon.
+    const double first_target = rows.hours[step_row[first_scored]] + 1,
+                 last_target = rows.hours[step_row[start + T - 1]] + double(H);
     int split = -1;
     for (int s = 0; s < 3; ++s)
-      if (first_scored + 1 >= period_start[s] && last_target < period_end[s]) split = s;
-    if (split < 0) continue;  // its targets straddle a cut
+      if (first_target >= period_start[s] && last_target < period_end[s]) split = s;
+    if (split < 0) continue;  // its targets straddle a cut or run past the file's end
     SequenceDataset& d = *period_set[split];
     d.inputs.insert(d.inputs.end(), x.begin() + std::ptrdiff_t(start * kWeatherInputs),
                     x.begin() + std::ptrdiff_t((start + T) * kWeatherInputs));
     d.timespans.insert(d.timespans.end(), gap.begin() + std::ptrdiff_t(start), gap.begin() + std::ptrdiff_t(start + T));
     for (size_t t = start; t < start + T; ++t) {
       bool counted = t >= first_scored;
-      for (size_t h = 1; h <= H; ++h) {
-        const float v = target[t + h];
+      for (size_t h = 0; h < H; ++h) {
+        const float v = target[t * H + h];
         counted = counted && !std::isnan(v);
         d.targets.push_back(std::isnan(v) ? 0.0f : v);
       }
       d.mask.push_back(counted ? 1 : 0);
+      if (period_hours[split]) period_hours[split]->push_back(rows.hours[step_row[t]]);
     }
   }
   for (SequenceDataset* d : period_set) d->check_shapes();
@@ -207,6 +239,9 @@ WeatherBaselines weather_baselines(const SequenceDataset& data, const WeatherSca
   b.hour_of_day.resize(data.targets.size());
   std::vector<float> value(steps);
   std::vector<unsigned char> measured(steps);
+  // Hours from the window's first step (its timespans summed: the step index on the hourly series,
+  // not with drop_missing), so "24 hours before" is found by time.
+  std::vector<double> at_hour(steps);
   for (size_t w = 0; w < data.size(); ++w) {
     float last = z(scale.pm25_mean);
     for (size_t s = 0; s < steps; ++s) {
@@ -214,14 +249,19 @@ WeatherBaselines weather_baselines(const SequenceDataset& data, const WeatherSca
       measured[s] = x[1] > 0.5f;
       value[s] = z(x[0]);
       if (measured[s]) last = value[s];
+      at_hour[s] = s == 0 ? 0.0 : at_hour[s - 1] + double(data.timespans[w * steps + s]);
       // inputs 12, 13: sin and cos of 2 pi hour / 24.
       const double turns = std::atan2(double(x[12]), double(x[13])) / (2 * std::numbers::pi);
       const long hour = (std::lround(turns * 24) % 24 + 24) % 24;
       const size_t at = (w * steps + s) * horizon;
       for (size_t h = 1; h <= horizon; ++h) {
-        const bool day_before = s + h >= 24 && s + h - 24 <= s && measured[s + h - 24];
+        // The step at hour t+h-24 if the window holds it up to t (h <= 24).
+        const double wanted = at_hour[s] + double(h) - 24;
+        const auto found = std::lower_bound(at_hour.begin(), at_hour.begin() + std::ptrdiff_t(s + 1), wanted);
+        const size_t before = size_t(found - at_hour.begin());
+        const bool day_before = before <= s && at_hour[before] == wanted && measured[before];
         b.persistence[at + h - 1] = last;
-        b.same_hour_yesterday[at + h - 1] = day_before ? value[s + h - 24] : last;
+        b.same_hour_yesterday[at + h - 1] = day_before ? value[before] : last;
         b.hour_of_day[at + h - 1] = z(scale.pm25_by_hour[size_t(hour + long(h)) % 24]);
       }
     }

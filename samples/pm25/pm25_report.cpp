@@ -5,18 +5,25 @@
 //
 //   pm25_report samples/data/series/weather/PRSA_data_2010.1.1-2014.12.31.csv
 //       --cfc samples/models/pm25_cfc.safetensors --hybrid samples/models/pm25_hybrid.safetensors
-//       --png out/pm25/pm25_forecast.png
+//       --irregular samples/models/pm25_cfc_irregular.safetensors --png out/pm25/pm25_forecast.png
 //
 // The windows are the weather task's (lfm/datasets/weather.h) with the options the models were
 // trained with (read from the model files). A forecast origin counts only where all 24 following
 // hours were measured (the task's mask), so every horizon and every forecaster is scored on the
 // same origins and targets; the origin's own hour may be missing (the models see its mask,
 // persistence uses the last measured value).
+//
+// Also the irregular variant (--irregular, a CfC trained with the task option drop_missing: the NA
+// rows dropped, each step's timespan the real gap): that model and the baselines on its own test
+// origins (the measured hours whose 24 following hours were measured), then both CfCs, the hybrid
+// and persistence on the origins both series score, matched by hour (targets are by time from the
+// full file in both, so the same origin has the same targets).
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -86,17 +93,60 @@ struct Forecaster {
   bool dashed = false;
 };
 
+// MAE per horizon of `forecast` against `actual` (both window x step x horizon) over the steps
+// `origins`.
+std::vector<double> mae_by_horizon(const std::vector<float>& forecast, const std::vector<float>& actual,
+                                   const std::vector<size_t>& origins, size_t horizon) {
+  std::vector<double> mae(horizon, 0.0);
+  for (size_t p : origins)
+    for (size_t h = 0; h < horizon; ++h) mae[h] += std::abs(forecast[p * horizon + h] - actual[p * horizon + h]);
+  for (double& m : mae) m /= double(origins.size());
+  return mae;
+}
+
+double mean_of(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return sum / double(v.size());
+}
+
+const std::vector<size_t> kShownHorizons = {1, 3, 6, 12, 24};
+
+void print_header(size_t horizon) {
+  std::printf("  %-30s", "");
+  for (size_t h : kShownHorizons) std::printf(" %7zu h", h);
+  std::printf("   mean 1..%zu\n", horizon);
+}
+
+void print_row(const std::string& name, const std::vector<double>& mae) {
+  std::printf("  %-30s", name.c_str());
+  for (size_t h : kShownHorizons) std::printf(" %9.2f", h <= mae.size() ? mae[h - 1] : std::nan(""));
+  std::printf(" %12.2f\n", mean_of(mae));
+}
+
+// The steps the task's mask counts.
+std::vector<size_t> scored_origins(const lfm::SequenceDataset& data) {
+  std::vector<size_t> origins;
+  for (size_t p = 0; p < data.mask.size(); ++p)
+    if (data.mask[p]) origins.push_back(p);
+  return origins;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Beijing PM2.5 1 to 24 hours ahead: CfC and hybrid backbone against persistence and seasonal baselines"};
   std::filesystem::path data_path, cfc_path = "samples/models/pm25_cfc.safetensors",
-                                   hybrid_path = "samples/models/pm25_hybrid.safetensors", png;
+                                   hybrid_path = "samples/models/pm25_hybrid.safetensors",
+                                   irregular_path = "samples/models/pm25_cfc_irregular.safetensors", png;
   double validation_fraction = 0.15, test_fraction = 0.15, max_mae = 0, min_margin = std::nan("");
   int plot_days = 14, threads = 0;
   app.add_option("data", data_path, "PRSA_data_2010.1.1-2014.12.31.csv or a slice of it")->required();
   app.add_option("--cfc", cfc_path, "the CfC (liquid train samples/train/pm25_cfc.json)")->capture_default_str();
   app.add_option("--hybrid", hybrid_path, "the hybrid backbone (liquid train samples/train/pm25_hybrid.json)")
+      ->capture_default_str();
+  app.add_option("--irregular", irregular_path,
+                 "the CfC on the series with the NA rows dropped (liquid train samples/train/pm25_cfc_irregular.json)")
       ->capture_default_str();
   app.add_option("--validation-fraction", validation_fraction,
                  "the chronological split of the file's rows (the training period gives the baselines' statistics)")
@@ -117,12 +167,23 @@ int main(int argc, char** argv) {
       throw std::invalid_argument(hybrid_path.string() + ": trained with task_options " +
                                   models[1].task_options.dump() + ", " + cfc_path.string() + " with " +
                                   models[0].task_options.dump() + "; expected the same windows");
+    const TrainedModel irregular = load_trained("CfC irregular (NA dropped)", irregular_path);
     lfm::WeatherOptions options = lfm::weather_task_options(models[0].task_options);
-    options.normalize = false;
-    options.validation_fraction = validation_fraction;
-    options.test_fraction = test_fraction;
+    lfm::WeatherOptions irregular_options = lfm::weather_task_options(irregular.task_options);
+    if (options.drop_missing)
+      throw std::invalid_argument(cfc_path.string() + ": trained with task option drop_missing; expected the "
+                                  "regular (masked) series (pass that model as --irregular)");
+    if (!irregular_options.drop_missing)
+      throw std::invalid_argument(irregular_path.string() + ": trained without task option drop_missing; expected "
+                                  "the irregular series (samples/train/pm25_cfc_irregular.json)");
+    for (lfm::WeatherOptions* o : {&options, &irregular_options}) {
+      o->normalize = false;
+      o->validation_fraction = validation_fraction;
+      o->test_fraction = test_fraction;
+    }
     lfm::WeatherScale scale;
-    const lfm::DatasetSplits splits = lfm::load_weather(data_path, options, &scale);
+    lfm::WeatherStepHours hours;
+    const lfm::DatasetSplits splits = lfm::load_weather(data_path, options, &scale, &hours);
     const lfm::SequenceDataset& test = splits.test;
     if (test.size() == 0)
       throw std::invalid_argument(data_path.string() + ": no test window (context " + std::to_string(options.context) +
@@ -143,41 +204,77 @@ int main(int argc, char** argv) {
     };
 
     // MAE per forecaster and horizon over the counted origins.
-    std::vector<std::vector<double>> mae(f.size(), std::vector<double>(horizon, 0.0));
-    size_t origins = 0;
-    for (size_t p = 0; p < test.mask.size(); ++p) {
-      if (!test.mask[p]) continue;
-      ++origins;
-      for (size_t k = 0; k < f.size(); ++k)
-        for (size_t h = 0; h < horizon; ++h)
-          mae[k][h] += std::abs(f[k].ugm3[p * horizon + h] - actual[p * horizon + h]);
-    }
+    const std::vector<size_t> origin_steps = scored_origins(test);
+    const size_t origins = origin_steps.size();
     if (origins == 0) throw std::invalid_argument(data_path.string() + ": no test origin has its 24 hours measured");
-    std::vector<double> mean(f.size(), 0.0);
-    for (size_t k = 0; k < f.size(); ++k) {
-      for (double& m : mae[k]) m /= double(origins);
-      for (double m : mae[k]) mean[k] += m / double(horizon);
+    std::vector<std::vector<double>> mae;
+    std::vector<double> mean;
+    for (const Forecaster& k : f) {
+      mae.push_back(mae_by_horizon(k.ugm3, actual, origin_steps, horizon));
+      mean.push_back(mean_of(mae.back()));
     }
 
     std::printf("Beijing PM2.5, %s: %zu test windows of %zu hours, %zu forecast origins with all %zu hours ahead "
                 "measured\n",
                 data_path.filename().string().c_str(), test.size(), steps, origins, horizon);
     std::printf("(training period's PM2.5: mean %.2f, std %.2f µg/m³)\n", scale.pm25_mean, scale.pm25_std);
-    std::printf("test MAE (µg/m³) by hours ahead\n  %-30s", "");
-    const std::vector<size_t> shown = {1, 3, 6, 12, 24};
-    for (size_t h : shown) std::printf(" %7zu h", h);
-    std::printf("   mean 1..%zu\n", horizon);
-    for (size_t k = 0; k < f.size(); ++k) {
-      std::printf("  %-30s", f[k].name.c_str());
-      for (size_t h : shown) std::printf(" %9.2f", h <= horizon ? mae[k][h - 1] : std::nan(""));
-      std::printf(" %12.2f\n", mean[k]);
-    }
+    std::printf("test MAE (µg/m³) by hours ahead\n");
+    print_header(horizon);
+    for (size_t k = 0; k < f.size(); ++k) print_row(f[k].name, mae[k]);
     std::printf("  (mean in z-units of the training period: CfC %.4f, hybrid %.4f, persistence %.4f)\n",
                 mean[0] / scale.pm25_std, mean[1] / scale.pm25_std, mean[2] / scale.pm25_std);
     std::printf("all horizons (h: CfC hybrid persistence same-hour-yesterday climatology)\n");
     for (size_t h = 0; h < horizon; ++h)
       std::printf("  %2zu: %6.2f %6.2f %6.2f %6.2f %6.2f\n", h + 1, mae[0][h], mae[1][h], mae[2][h], mae[3][h],
                   mae[4][h]);
+
+    // The irregular series: the same file with its NA rows dropped. Its targets have the same scale
+    // (the statistics are the file's training period's either way: weather.h).
+    lfm::WeatherStepHours irregular_hours;
+    const lfm::DatasetSplits irregular_splits = lfm::load_weather(data_path, irregular_options, nullptr, &irregular_hours);
+    const lfm::SequenceDataset& itest = irregular_splits.test;
+    const std::vector<size_t> irregular_steps = scored_origins(itest);
+    if (irregular_steps.empty())
+      throw std::invalid_argument(data_path.string() + ": no origin of the irregular test series has its 24 hours measured");
+    const std::vector<float> iactual = to_ugm3(itest.targets);
+    const lfm::WeatherBaselines ib = lfm::weather_baselines(itest, scale);
+    const std::vector<Forecaster> fi = {
+        {irregular.name, forecast_ugm3(irregular, itest, threads), plot::kVermillion},
+        {f[2].name, to_ugm3(ib.persistence), plot::kBlack, true},
+        {f[3].name, to_ugm3(ib.same_hour_yesterday), plot::kGreen, true},
+        {f[4].name, to_ugm3(ib.hour_of_day), plot::kPurple, true},
+    };
+    std::vector<std::vector<double>> imae;
+    for (const Forecaster& k : fi) imae.push_back(mae_by_horizon(k.ugm3, iactual, irregular_steps, horizon));
+    float longest_gap = 0;
+    for (float gap : itest.timespans) longest_gap = std::max(longest_gap, gap);
+    std::printf("\nirregular series, NA rows dropped (%s): %zu test windows of %zu steps 1 to %.0f hours apart, %zu "
+                "forecast origins (measured hours with all %zu hours ahead measured)\n",
+                irregular_path.filename().string().c_str(), itest.size(), size_t(itest.steps), double(longest_gap),
+                irregular_steps.size(), horizon);
+    print_header(horizon);
+    for (size_t k = 0; k < fi.size(); ++k) print_row(fi[k].name, imae[k]);
+
+    // The origins both series score, matched by hour.
+    std::map<double, size_t> regular_at;  // hour -> regular test step
+    for (size_t p : origin_steps) regular_at[hours.test[p]] = p;
+    std::vector<size_t> common_regular, common_irregular;
+    for (size_t q : irregular_steps)
+      if (const auto it = regular_at.find(irregular_hours.test[q]); it != regular_at.end()) {
+        common_regular.push_back(it->second);
+        common_irregular.push_back(q);
+      }
+    if (common_regular.empty()) {
+      std::printf("no origin is scored by both series\n");
+    } else {
+      std::printf("on the %zu origins both score (regular %zu, irregular %zu)\n", common_regular.size(), origins,
+                  irregular_steps.size());
+      print_header(horizon);
+      print_row(f[0].name + ", regular", mae_by_horizon(f[0].ugm3, actual, common_regular, horizon));
+      print_row(f[1].name + ", regular", mae_by_horizon(f[1].ugm3, actual, common_regular, horizon));
+      print_row(fi[0].name, mae_by_horizon(fi[0].ugm3, iactual, common_irregular, horizon));
+      print_row(f[2].name, mae_by_horizon(f[2].ugm3, actual, common_regular, horizon));
+    }
 
     if (!png.empty()) {
       // The stretch: the first plot_days days of test origins. With stride == scored_steps the
@@ -238,20 +335,22 @@ int main(int argc, char** argv) {
       std::printf("wrote %s\n", png.string().c_str());
     }
 
+    // Each model against the floors, on its own series' origins.
     bool ok = true;
-    const double seasonal = std::min(mean[3], mean[4]);
-    for (size_t k = 0; k < models.size(); ++k) {
-      if (max_mae > 0 && mean[k] > max_mae) {
-        std::fprintf(stderr, "pm25_report: %s MAE %.2f µg/m³ is over the ceiling %.2f\n", f[k].name.c_str(), mean[k],
+    auto check_floors = [&](const std::string& name, double model_mae, double seasonal) {
+      if (max_mae > 0 && model_mae > max_mae) {
+        std::fprintf(stderr, "pm25_report: %s MAE %.2f µg/m³ is over the ceiling %.2f\n", name.c_str(), model_mae,
                      max_mae);
         ok = false;
       }
-      if (!std::isnan(min_margin) && seasonal - mean[k] < min_margin) {
+      if (!std::isnan(min_margin) && seasonal - model_mae < min_margin) {
         std::fprintf(stderr, "pm25_report: %s MAE %.2f µg/m³ is not %.2f under the better seasonal baseline's %.2f\n",
-                     f[k].name.c_str(), mean[k], min_margin, seasonal);
+                     name.c_str(), model_mae, min_margin, seasonal);
         ok = false;
       }
-    }
+    };
+    for (size_t k = 0; k < models.size(); ++k) check_floors(f[k].name, mean[k], std::min(mean[3], mean[4]));
+    check_floors(fi[0].name, mean_of(imae[0]), std::min(mean_of(imae[2]), mean_of(imae[3])));
     return ok ? 0 : 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pm25_report: %s\n", e.what());

@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <fstream>
+#include <numbers>
 #include <sstream>
 
 #include "lfm/datasets/weather.h"
@@ -80,6 +81,89 @@ TEST(Weather, WindowsTargetsMasksAndChronologicalSplits) {
   EXPECT_EQ(raw.train.targets, s.train.targets);  // targets are z-scored either way
 }
 
+// drop_missing: the steps are the measured rows only. The file is hourly from 2010-01-01 00:00 with
+// PM2.5 NA at rows 0 .. 23, 545 .. 611 and 1058, so the kept rows 24 .. 544, 612 .. are 1 hour
+// apart except 544 -> 612 (68 h) and 1057 -> 1059 (2 h). Every step of every window is checked
+// against the CSV through its time: inputs, timespan (the real gap), targets by time (an NA hour
+// masked), the periods cut at the rows' 70 % and 85 % as without the option, and the same-hour-
+// yesterday baseline found by time across the gap.
+TEST(Weather, DropMissingStepsAreTheMeasuredRowsWithTheirRealGaps) {
+  WeatherOptions o;
+  o.context = 96;
+  o.normalize = false;
+  o.drop_missing = true;
+  WeatherScale scale;
+  WeatherStepHours hours;
+  const DatasetSplits s = load_weather(kFile, o, &scale, &hours);
+  s.check_shapes();
+  const std::vector<double> pm = pm25_column();
+  std::vector<size_t> kept;  // rows with a measured PM2.5
+  std::vector<long> kept_index(pm.size(), -1);
+  for (size_t r = 0; r < pm.size(); ++r)
+    if (!std::isnan(pm[r])) kept_index[r] = long(kept.size()), kept.push_back(r);
+  ASSERT_EQ(kept.size(), 1108u);
+  const double first_hour = 14610.0 * 24;  // 2010-01-01 00:00, hours since 1970
+  auto z = [&](double v) { return float((v - scale.pm25_mean) / scale.pm25_std); };
+  const int T = 96, H = 24;
+  bool saw_long_gap = false;
+  size_t scored = 0;
+  const SequenceDataset* split[3] = {&s.train, &s.validation, &s.test};
+  const std::vector<double>* split_hours[3] = {&hours.train, &hours.validation, &hours.test};
+  for (int k = 0; k < 3; ++k) {
+    const SequenceDataset& d = *split[k];
+    ASSERT_GT(d.size(), 0u) << k;
+    ASSERT_EQ(split_hours[k]->size(), d.timespans.size());
+    const WeatherBaselines b = weather_baselines(d, scale);
+    for (size_t w = 0; w < d.size(); ++w) {
+      long previous = -1;
+      for (size_t t = 0; t < size_t(T); ++t) {
+        const size_t p = w * size_t(T) + t;
+        const size_t row = size_t((*split_hours[k])[p] - first_hour);
+        ASSERT_LT(row, pm.size());
+        const long i = kept_index[row];
+        ASSERT_GE(i, 0) << "step on an NA row " << row;
+        if (previous >= 0) {
+          EXPECT_EQ(i, previous + 1) << "steps are consecutive measured rows";
+        }
+        previous = i;
+        const float gap = i == 0 ? 1.0f : float(row - kept[size_t(i) - 1]);
+        EXPECT_EQ(d.timespans[p], gap) << row;
+        saw_long_gap = saw_long_gap || gap == 68.0f;
+        const float* x = &d.inputs[p * kWeatherInputs];
+        EXPECT_FLOAT_EQ(x[0], float(pm[row]));
+        EXPECT_EQ(x[1], 1.0f);
+        EXPECT_NEAR(x[12], std::sin(2 * std::numbers::pi * double(row % 24) / 24), 1e-6);
+        bool all = t >= size_t(T - 24);
+        for (int h = 1; h <= H; ++h) {
+          const double v = row + size_t(h) < pm.size() ? pm[row + size_t(h)] : std::nan("");
+          all = all && !std::isnan(v);
+          EXPECT_NEAR(d.targets[p * H + size_t(h) - 1], std::isnan(v) ? 0.0f : z(v), 1e-5) << row << " " << h;
+          // Same hour yesterday: the step of hour row + h - 24 if the window holds it.
+          float yesterday = z(pm[row]);
+          for (size_t u = w * size_t(T); u <= p; ++u)
+            if ((*split_hours[k])[u] == (*split_hours[k])[p] + h - 24) yesterday = z(pm[size_t((*split_hours[k])[u] - first_hour)]);
+          EXPECT_NEAR(b.same_hour_yesterday[p * H + size_t(h) - 1], yesterday, 1e-5) << row << " " << h;
+        }
+        EXPECT_EQ(d.mask[p], all ? 1 : 0) << row;
+        if (!d.mask[p]) continue;
+        ++scored;
+        // The scored targets lie in the step's period: rows 0 .. 839, 840 .. 1019, 1020 .. 1199.
+        const size_t begin[3] = {0, 840, 1020}, end[3] = {840, 1020, 1200};
+        EXPECT_GE(row + 1, begin[k]) << row;
+        EXPECT_LT(row + size_t(H), end[k]) << row;
+      }
+    }
+  }
+  EXPECT_TRUE(saw_long_gap);
+  EXPECT_GT(scored, 500u);
+  // The same statistics as the regular series (the file's training period).
+  WeatherScale regular;
+  o.drop_missing = false;
+  load_weather(kFile, o, &regular);
+  EXPECT_EQ(regular.pm25_mean, scale.pm25_mean);
+  EXPECT_EQ(regular.pm25_std, scale.pm25_std);
+}
+
 TEST(Weather, ErrorsNameTheOptionOrTheLine) {
   WeatherOptions o;
   o.context = 40000;
@@ -110,6 +194,11 @@ TEST(Weather, ErrorsNameTheOptionOrTheLine) {
   j["task_options"] = {{"context", "long"}};
   EXPECT_THAT([&] { train_config_from_json(j, "w.json", "/"); },
               ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("w.json: field 'task_options.context'")));
+  j["task_options"] = {{"drop_missing", 1}};
+  EXPECT_THAT([&] { train_config_from_json(j, "w.json", "/"); },
+              ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("'task_options.drop_missing': expected true or false")));
+  EXPECT_TRUE(weather_task_options({{"context", 48}, {"drop_missing", true}}).drop_missing);
+  EXPECT_FALSE(weather_task_options({{"context", 48}}).drop_missing);
   j["task_options"] = {{"window", 5}};
   EXPECT_THAT([&] { train_config_from_json(j, "w.json", "/"); },
               ::testing::ThrowsMessage<std::invalid_argument>(HasSubstr("'task_options.window': unknown")));
