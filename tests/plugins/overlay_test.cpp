@@ -187,16 +187,22 @@ namespace {
 
 // The meta keeps small arrays inside itself and large ones on the heap; both survive a copy of the
 // buffer (the transform) and a replaced set of neurons, with the values intact.
-TEST(DecisionMeta, SmallAndLargeArraysSurviveCopiesAndReplacement) {
+class DecisionMetaTest : public liquid_gst_test::GstTest {};
+
+TEST_F(DecisionMetaTest, SmallAndLargeArraysSurviveCopiesAndReplacement) {
   for (const size_t length : {size_t(3), size_t(200)}) {
     for (const size_t n : {size_t(0), size_t(10), size_t(500)}) {
       std::vector<float> levels(length), neurons(n);
       std::vector<GQuark> quarks(length);
-      for (size_t i = 0; i < length; ++i) levels[i] = 0.5f * float(i), quarks[i] = g_quark_from_string(std::string("c").append(std::to_string(i)).c_str());
+      // Three names over and over: GLib leaks its quark table's old block by design when it grows
+      // past 2,048 quarks, and LeakSanitizer would count that against this test.
+      static const char* const kNames[] = {"yes", "no", "maybe"};
+      for (size_t i = 0; i < length; ++i) levels[i] = 0.5f * float(i), quarks[i] = g_quark_from_string(kNames[i % 3]);
       for (size_t i = 0; i < n; ++i) neurons[i] = -float(i);
       GstBuffer* buffer = gst_buffer_new();
       GstLiquidDecisionMeta* meta = gst_buffer_add_liquid_decision_meta(buffer, length, levels.data(), quarks.data(), 7);
-      gst_liquid_decision_meta_set_neurons(meta, 4, neurons.empty() ? levels.data() : neurons.data());  // replaced next
+      const float first[4] = {9, 9, 9, 9};
+      gst_liquid_decision_meta_set_neurons(meta, 4, first);  // replaced next
       gst_liquid_decision_meta_set_neurons(meta, n, neurons.data());
       GstBuffer* copy = gst_buffer_copy(buffer);
       gst_buffer_unref(buffer);
