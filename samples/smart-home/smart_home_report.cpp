@@ -173,7 +173,7 @@ int run(const Options& opt) {
   double delay = 0.0;
   for (const auto& h : heard) delay = std::max(delay, h.decided - h.at);
   if (has_commands)
-    std::printf("  heard right %zu / %zu (%.1f %%), wrong %zu, below the threshold %zu; committed at most %.0f s after the word\n",
+    std::printf("  heard right %zu / %zu (%.1f %%), wrong %zu, below the threshold %zu; committed at most %.2f s after the word\n",
               right, clips.size(), 100.0 * command_rate, wrong, unsure, delay);
   if (!light_y.empty()) std::printf("lights (%zu changes):\n", light_log.size());
   for (const auto& l : light_log) std::printf("%s\n", l.c_str());
