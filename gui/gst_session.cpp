@@ -177,16 +177,11 @@ class GstSession : public Session {
 
  private:
   // One row of the streams table: a liquidcell (pad empty) or one sink pad of a liquidfusion.
-  struct Row {
-    GstElement* element = nullptr;
-    std::string pad;
-    int width = 0;  // neurons traced (liquidcell's states)
-  };
   using Videos = std::vector<std::pair<int, GstPad*>>;  // rows fed by video, and where to watch it
   void add_rows(const std::vector<GstElement*>& cells, const std::vector<GstElement*>& fusions);
   void add_fusion_rows(GstElement* fusion, const std::vector<GstPad*>& pads, Videos& videos);
   void add_config_rows(GstElement* fusion, const std::string& path, const std::vector<GstPad*>& pads, Videos& videos);
-  int add_row(Row row, StreamInfo info);
+  int add_row(StreamInfo info);
   void set_state(GstState state);
   static GstBusSyncReply on_message(GstBus* bus, GstMessage* message, gpointer self);
   void on_decision(GstMessage* message);
@@ -203,7 +198,6 @@ class GstSession : public Session {
 
   GstElement* pipeline_ = nullptr;
   GstBus* bus_ = nullptr;
-  std::vector<Row> rows_;
   std::map<std::pair<GstElement*, std::string>, int> row_of_;  // (element, sink pad or "") -> row
   GstElement* plotted_ = nullptr;  // whose decisions the decision view plots
   // The rings have one writer: the pipeline's streaming threads take turns here (never the GUI).
@@ -293,10 +287,8 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
     info.name = GST_ELEMENT_NAME(cell);
     info.model = model;
     info.source = "liquidcell " + std::filesystem::path(model).filename().string();
-    Row row{cell, "", 0};
     if (const auto file = try_load(model)) {
-      row.width = file->model->state_size();
-      info.values = neuron_names(row.width);
+      info.values = neuron_names(file->model->state_size());
       describe_model(*file->model, info);
       if (cell == plotted_) {
         decision_names_ = file->classes;
@@ -305,14 +297,14 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
           decision_names_.push_back("y" + std::to_string(k));
       }
     }
-    info.roles.resize(info.values.size());
     GstPad* video = nullptr;
     if (GstPad* sink = gst_element_get_static_pad(cell, "sink")) {
       video = video_pad(cell, sink);
       gst_object_unref(sink);
     }
     info.video = video != nullptr;
-    const int index = add_row(row, std::move(info));
+    const int index = add_row(std::move(info));
+    row_of_[{cell, ""}] = index;
     if (video) videos.emplace_back(index, video);
   }
   for (GstElement* fusion : fusions) {
@@ -336,7 +328,7 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
     if (config.empty()) add_fusion_rows(fusion, pads, videos);
     else add_config_rows(fusion, config, pads, videos);
   }
-  const size_t rows = std::max<size_t>(rows_.size(), 1);
+  const size_t rows = std::max<size_t>(info_.size(), 1);
   live_ = std::make_unique<StreamLive[]>(rows);
   keep_frames();
   for (const auto& [row, pad] : videos) tap_video(row, pad);
@@ -345,12 +337,11 @@ void GstSession::add_rows(const std::vector<GstElement*>& cells, const std::vect
   decisions_ = std::make_unique<pipeline::TraceRing>(4096, std::max(1, static_cast<int>(decision_names_.size())));
 }
 
-int GstSession::add_row(Row row, StreamInfo info) {
-  const int index = static_cast<int>(rows_.size());
-  row_of_[{row.element, row.pad}] = index;
+// A row of the streams table; its neurons (info.values, h0 ..) are what the messages' states fill.
+int GstSession::add_row(StreamInfo info) {
+  const int index = static_cast<int>(info_.size());
   layout_.streams.push_back({index, info.name, info.values});
-  layout_.width = std::max(layout_.width, row.width);
-  rows_.push_back(std::move(row));
+  layout_.width = std::max(layout_.width, static_cast<int>(info.values.size()));
   info_.push_back(std::move(info));
   return index;
 }
@@ -366,10 +357,8 @@ void GstSession::add_fusion_rows(GstElement* fusion, const std::vector<GstPad*>&
     std::string pad_model = string_property(pad, "model");
     if (pad_model.empty()) pad_model = model;
     StreamInfo info;
-    Row row{fusion, GST_PAD_NAME(pad), 0};
     if (auto file = try_load(pad_model)) {
-      row.width = file->model->state_size();
-      info.values = neuron_names(row.width);
+      info.values = neuron_names(file->model->state_size());
       describe_model(*file->model, info);
       files.push_back(std::move(*file));
     }
@@ -379,7 +368,8 @@ void GstSession::add_fusion_rows(GstElement* fusion, const std::vector<GstPad*>&
     info.timeout = timeout == GST_CLOCK_TIME_NONE ? 0.0 : double(timeout) / GST_SECOND;
     GstPad* video = video_pad(nullptr, pad);
     info.video = video != nullptr;
-    const int index = add_row(row, std::move(info));
+    const int index = add_row(std::move(info));
+    row_of_[{fusion, GST_PAD_NAME(pad)}] = index;
     if (video) videos.emplace_back(index, video);
   }
   if (fusion != plotted_ || files.size() != pads.size() || files.empty()) return;
@@ -416,15 +406,13 @@ void GstSession::add_config_rows(GstElement* fusion, const std::string& path, co
   for (const pipeline::StreamSpec& spec : config->setup.streams) {
     const lfm::Model& model = *config->models[size_t(spec.engine.model)].model;
     StreamInfo info;
-    Row row{fusion, "", model.state_size()};
-    info.values = neuron_names(row.width);
+    info.values = neuron_names(model.state_size());
     describe_model(model, info);
     info.name = spec.engine.name;
     info.model = spec.model;
     info.source = "liquidfusion " + std::filesystem::path(path).filename().string() + " -> " + spec.model;
     info.timeout = std::isfinite(spec.engine.timeout) ? spec.engine.timeout : 0.0;
-    row.pad = "stream:" + spec.engine.name;  // not a pad name: the pads map to it below
-    row_of_stream.push_back(add_row(row, std::move(info)));
+    row_of_stream.push_back(add_row(std::move(info)));  // the pads map to it below
   }
   for (GstPad* pad : pads) {
     const std::string name = GST_PAD_NAME(pad);
@@ -506,7 +494,7 @@ void GstSession::on_decision(GstMessage* message) {
   if (index >= 0) {
     StreamLive& l = live_[index];
     l.publish(time, l.samples.load(std::memory_order_relaxed) + 1);
-    const int width = rows_[size_t(index)].width;
+    const int width = static_cast<int>(info_[size_t(index)].values.size());
     if (width > 0 && floats(s, "states", states_)) {
       const auto states = std::span<const float>(states_).first(std::min<size_t>(states_.size(), width));
       own_ring_->write(time, index, states);

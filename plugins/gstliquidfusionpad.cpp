@@ -7,46 +7,39 @@ enum { PROP_0, PROP_MODEL, PROP_DT_SCALE, PROP_STREAM, PROP_TIME_OFFSET };
 
 G_DEFINE_TYPE(GstLiquidFusionPad, gst_liquid_fusion_pad, GST_TYPE_AGGREGATOR_PAD);
 
-std::string gst_liquid_fusion_pad_model(GstLiquidFusionPad* pad) {
+// The properties are set from the application thread and read from the streaming threads.
+template <class Read>
+static auto under_lock(GstLiquidFusionPad* pad, Read read) {
   GST_OBJECT_LOCK(pad);
-  std::string path = pad->model_path ? pad->model_path : "";
+  auto value = read();
   GST_OBJECT_UNLOCK(pad);
-  return path;
+  return value;
+}
+
+std::string gst_liquid_fusion_pad_model(GstLiquidFusionPad* pad) {
+  return under_lock(pad, [&] { return std::string(pad->model_path ? pad->model_path : ""); });
 }
 
 double gst_liquid_fusion_pad_dt_scale(GstLiquidFusionPad* pad) {
-  GST_OBJECT_LOCK(pad);
-  const double scale = pad->dt_scale;
-  GST_OBJECT_UNLOCK(pad);
-  return scale;
+  return under_lock(pad, [&] { return pad->dt_scale; });
 }
 
 std::string gst_liquid_fusion_pad_stream(GstLiquidFusionPad* pad) {
-  GST_OBJECT_LOCK(pad);
-  std::string name = pad->stream_name ? pad->stream_name : "";
-  GST_OBJECT_UNLOCK(pad);
-  return name;
+  return under_lock(pad, [&] { return std::string(pad->stream_name ? pad->stream_name : ""); });
 }
 
 double gst_liquid_fusion_pad_time_offset(GstLiquidFusionPad* pad) {
-  GST_OBJECT_LOCK(pad);
-  const double offset = pad->time_offset;
-  GST_OBJECT_UNLOCK(pad);
-  return offset;
+  return under_lock(pad, [&] { return pad->time_offset; });
 }
 
 GstClockTime gst_liquid_fusion_pad_running_time(GstLiquidFusionPad* pad, GstClockTime pts) {
-  GST_OBJECT_LOCK(pad);
-  const GstClockTime rt = gst_segment_to_running_time(&GST_AGGREGATOR_PAD(pad)->segment, GST_FORMAT_TIME, pts);
-  GST_OBJECT_UNLOCK(pad);
-  return rt;
+  return under_lock(pad, [&] {
+    return gst_segment_to_running_time(&GST_AGGREGATOR_PAD(pad)->segment, GST_FORMAT_TIME, pts);
+  });
 }
 
 GstClockTime gst_liquid_fusion_pad_next_running_time(GstLiquidFusionPad* pad, GstClockTime pts) {
-  GST_OBJECT_LOCK(pad);
-  const GstClockTime offset = pad->next_offset;
-  GST_OBJECT_UNLOCK(pad);
-  return gst_liquid_fusion_pad_running_time(pad, pts + offset);
+  return gst_liquid_fusion_pad_running_time(pad, pts + under_lock(pad, [&] { return pad->next_offset; }));
 }
 
 void gst_liquid_fusion_pad_get_next_frame(GstLiquidFusionPad* pad, size_t* frame, GstClockTime* offset) {
